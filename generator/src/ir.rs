@@ -1,0 +1,226 @@
+//! The intermediate representation: plain data describing the Rust to emit, free of OpenAPI details.
+//!
+//! Lowering builds it from a spec; tests may build it by hand. Names in it are final Rust names.
+
+/// Everything the generated crate's `api` module contains.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Api {
+    /// Source document file name, for the generated header.
+    pub source_file: String,
+    /// Hex SHA-256 of the source document.
+    pub source_sha256: String,
+    /// Model structs, sorted by name.
+    pub models: Vec<Model>,
+    /// Typed `opt_fields` value sets, in order of first use.
+    pub opt_field_sets: Vec<OptFieldSet>,
+    /// One module per selected tag, in configuration order.
+    pub modules: Vec<Module>,
+}
+
+/// A module of operations generated from one tag.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Module {
+    /// Rust module name (`webhooks`).
+    pub name: String,
+    /// Module documentation.
+    pub doc: String,
+    /// Operations, in document order.
+    pub operations: Vec<Operation>,
+}
+
+/// A struct generated from a schema.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Model {
+    /// Rust type name.
+    pub name: String,
+    /// Documentation.
+    pub doc: String,
+    /// Fields in schema order.
+    pub fields: Vec<Field>,
+    /// Set when the model is one page of a paginated list.
+    pub page: Option<PageOf>,
+}
+
+/// How a list response model exposes its items and its next page.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PageOf {
+    /// Rust name of the field holding the items (a `Vec`).
+    pub items_field: String,
+    /// The items' type.
+    pub item: TypeRef,
+    /// Rust name of the field holding the next-page object.
+    pub next_page_field: String,
+    /// Rust name of the offset field inside the next-page object.
+    pub offset_field: String,
+}
+
+/// One field of a model.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Field {
+    /// Rust field name.
+    pub name: String,
+    /// Name on the wire; a serde rename is emitted when it differs from `name`.
+    pub json_name: String,
+    /// Documentation.
+    pub doc: String,
+    /// The value's type, without the `Option` that `presence` may add.
+    pub ty: TypeRef,
+    /// Whether the field is always there.
+    pub presence: Presence,
+}
+
+/// Whether a field must be present.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Presence {
+    /// Always present: a plain `T`. Request-side required properties and the `data` of envelopes.
+    Required,
+    /// `Option<T>`: absent or `null` on the wire both read as `None`; `None` is not serialized.
+    Optional,
+}
+
+/// The Rust type of a value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TypeRef {
+    /// `String`.
+    String,
+    /// `crate::Secret`: a string that must not show up in logs.
+    Secret,
+    /// `chrono::DateTime<chrono::Utc>` (`format: date-time`).
+    DateTime,
+    /// `chrono::NaiveDate` (`format: date`).
+    Date,
+    /// `i64`.
+    Integer,
+    /// `f64`.
+    Number,
+    /// `bool`.
+    Boolean,
+    /// `serde_json::Value`, for free-form values.
+    Json,
+    /// A generated model, by Rust name.
+    Model(String),
+    /// `Vec<T>`.
+    List(Box<TypeRef>),
+}
+
+/// One API operation: a method on `Client` plus its request builder.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Operation {
+    /// The spec's operationId (`getWebhooks`), sent along for errors and tracing.
+    pub operation_id: String,
+    /// `Client` method name (`get_webhooks`).
+    pub method_name: String,
+    /// Request builder type name (`GetWebhooks`).
+    pub builder_name: String,
+    /// Uppercase HTTP method.
+    pub http_method: String,
+    /// Path template as in the spec (`/webhooks/{webhook_gid}`).
+    pub path: String,
+    /// One-line summary.
+    pub summary: String,
+    /// Longer description (rustdoc Markdown).
+    pub description: String,
+    /// OAuth scopes that the operation requires.
+    pub scopes: Vec<String>,
+    /// Parameters, required ones first in spec order, then optional ones in spec order.
+    pub params: Vec<Param>,
+    /// The request body, if any.
+    pub body: Option<Body>,
+    /// What `send()` returns.
+    pub response: ResponseBody,
+    /// Set when the operation pages through results.
+    pub pagination: Option<Pagination>,
+}
+
+/// A path or query parameter.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Param {
+    /// Name on the wire (`opt_pretty`).
+    pub wire_name: String,
+    /// Rust name of the argument or builder method (`pretty`).
+    pub name: String,
+    /// Documentation.
+    pub doc: String,
+    /// Where it goes.
+    pub location: ParamLocation,
+    /// Required parameters are positional arguments of the `Client` method.
+    pub required: bool,
+    /// What it holds.
+    pub kind: ParamKind,
+}
+
+/// Where a parameter is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParamLocation {
+    /// Substituted into the path template.
+    Path,
+    /// Sent in the query string.
+    Query,
+}
+
+/// What a parameter holds.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ParamKind {
+    /// A single value (string, integer, number or boolean).
+    Scalar(TypeRef),
+    /// A comma-joined list of field paths; `set` names the typed enum when the spec lists the values.
+    OptFields {
+        /// Index into `Api::opt_field_sets`.
+        set: Option<usize>,
+    },
+}
+
+/// A JSON request body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Body {
+    /// Rust name of the argument (`data`).
+    pub name: String,
+    /// Type of the value inside the `{"data": ...}` envelope.
+    pub ty: TypeRef,
+    /// Documentation.
+    pub doc: String,
+}
+
+/// How a success response is decoded.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ResponseBody {
+    /// `{"data": T}` with nothing beside `data`: `send()` returns `T`.
+    Data(TypeRef),
+    /// The whole body as `T` (an envelope with siblings of `data`, or no envelope).
+    Whole(TypeRef),
+}
+
+/// Offset-based pagination of an operation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pagination {
+    /// The page model (`GetWebhooksResponse`).
+    pub page: String,
+    /// The item type.
+    pub item: TypeRef,
+    /// Rust name of the offset parameter.
+    pub offset_param: String,
+    /// Rust name of the page-size parameter, when the operation has one.
+    pub limit_param: Option<String>,
+}
+
+/// The values of one `opt_fields` enum.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OptFieldSet {
+    /// Enum type name (`GetWebhooksOptField`).
+    pub name: String,
+    /// Aliases so that every operation using the set has a type named after it.
+    pub aliases: Vec<String>,
+    /// `Client` methods that accept it, for docs.
+    pub used_by: Vec<String>,
+    /// Values.
+    pub values: Vec<OptFieldValue>,
+}
+
+/// One `opt_fields` value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OptFieldValue {
+    /// Variant name (`ResourceName`).
+    pub variant: String,
+    /// Field path on the wire (`resource.name`).
+    pub path: String,
+}

@@ -1,0 +1,10 @@
+//! Project automation behind `cargo xtask`; the library part is shared with the tests.
+
+pub mod codegen;
+
+use std::path::{Path, PathBuf};
+
+/// The workspace root (the parent of `xtask/`).
+pub fn project_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+}
