@@ -481,6 +481,7 @@ impl<'s> Lowering<'s> {
         params.sort_by_key(|param| !param.required);
         let body = self.body(selected, &builder_name)?;
         let (response, envelope_fields) = self.response(selected, &builder_name)?;
+        self.error_models(selected)?;
         let pagination = self.pagination(&response, &envelope_fields, &params);
         if let (Some(pagination), ResponseBody::Whole(TypeRef::Model(page))) = (&pagination, &response) {
             if let Some(model) = self.models.get_mut(page) {
@@ -674,7 +675,7 @@ impl<'s> Lowering<'s> {
         let Some(schema) = &media.schema else {
             return Err(self.error(&schema_pointer, "request body has no schema"));
         };
-        let Some((properties, pointer)) = self.envelope(schema.into(), &schema_pointer)? else {
+        let Some((_, properties, pointer)) = self.envelope(schema.into(), &schema_pointer) else {
             return Err(self.error(&schema_pointer, "request body is not a `{data: ...}` envelope; only those are supported"));
         };
         if properties.len() != 1 || !properties.contains_key("data") {
@@ -689,14 +690,14 @@ impl<'s> Lowering<'s> {
     }
 
     /// The properties of an inline `{data: ...}` envelope object, with the pointer to them.
-    fn envelope(&self, schema: SchemaRef<'s>, pointer: &str) -> Result<Option<(&'s IndexMap<String, ReferenceOr<Box<Schema>>>, String)>> {
-        let SchemaRef::Inline(schema) = schema else { return Ok(None) };
+    fn envelope(&self, schema: SchemaRef<'s>, pointer: &str) -> Option<(&'s Schema, &'s Properties, String)> {
+        let SchemaRef::Inline(schema) = schema else { return None };
         let properties = match &schema.schema_kind {
             SchemaKind::Type(Type::Object(object)) => &object.properties,
             SchemaKind::Any(any) if any.all_of.is_empty() => &any.properties,
-            _ => return Ok(None),
+            _ => return None,
         };
-        Ok(properties.contains_key("data").then(|| (properties, pointer_push(pointer, "properties"))))
+        properties.contains_key("data").then(|| (schema, properties, pointer_push(pointer, "properties")))
     }
 
     /// What `send()` returns, plus the envelope's sibling property names (for pagination detection).
@@ -719,14 +720,13 @@ impl<'s> Lowering<'s> {
         };
         let envelope_name = format!("{builder_name}Response");
         let context = Context { pointer: schema_pointer.clone(), name: envelope_name.clone(), side: Side::Response, property: None };
-        let Some((properties, properties_pointer)) = self.envelope(schema.into(), &schema_pointer)? else {
+        let Some((envelope, properties, properties_pointer)) = self.envelope(schema.into(), &schema_pointer) else {
             return Ok((ResponseBody::Whole(self.type_of(schema.into(), &context)?), Vec::new()));
         };
         if properties.len() == 1 {
             let data_context = Context { pointer: pointer_push(&properties_pointer, "data"), name: format!("{builder_name}Data"), side: Side::Response, property: Some("data".to_owned()) };
             return Ok((ResponseBody::Data(self.type_of((&properties["data"]).into(), &data_context)?), Vec::new()));
         }
-        let SchemaRef::Inline(envelope) = SchemaRef::from(schema) else { unreachable!("envelope() only accepts inline schemas") };
         self.model(envelope, &context, None)?;
         if let Some(model) = self.models.get_mut(&envelope_name) {
             // `data` is the point of the response: missing it is a decode error, not a `None`.
@@ -738,6 +738,23 @@ impl<'s> Lowering<'s> {
             model.doc = format!("Response body of [`Client::{}`](crate::Client::{}).", snake(builder_name).unwrap_or_default(), snake(builder_name).unwrap_or_default());
         }
         Ok((ResponseBody::Whole(TypeRef::Model(envelope_name)), properties.keys().cloned().collect()))
+    }
+
+    /// Generates the models of error bodies (Asana's `ErrorResponse`), which the runtime decodes.
+    fn error_models(&mut self, selected: &'s SelectedOperation) -> Result<()> {
+        let responses = &selected.operation.responses;
+        let errors = responses.responses.iter().filter(|(code, _)| !matches!(code, StatusCode::Code(200..=299)))
+            .map(|(code, response)| (code.to_string(), response))
+            .chain(responses.default.as_ref().map(|response| ("default".to_owned(), response)));
+        for (code, response) in errors {
+            let at = pointer_push(&pointer_push(&selected.pointer, "responses"), &code);
+            let response = self.resolve_response(response, &at)?;
+            let schema = response.content.get("application/json").and_then(|media| media.schema.as_ref());
+            if let Some(ReferenceOr::Reference { reference }) = schema {
+                self.component_type(reference, &at)?;
+            }
+        }
+        Ok(())
     }
 
     /// An operation pages when it takes an `offset` and its list envelope has a `next_page` with an offset.
@@ -762,6 +779,9 @@ impl<'s> Lowering<'s> {
         Some(Pagination { page: page.clone(), item, offset_param: offset_param.name.clone(), limit_param: limit_param.map(|p| p.name.clone()) })
     }
 }
+
+/// The properties of an object schema.
+type Properties = IndexMap<String, ReferenceOr<Box<Schema>>>;
 
 /// Properties gathered from an object and its `allOf` members.
 #[derive(Default)]

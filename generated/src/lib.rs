@@ -1,0 +1,48 @@
+//! A typed async client for [Asana's webhook API](https://developers.asana.com/reference/webhooks),
+//! generated from Asana's OpenAPI document.
+//!
+//! Create a [`Client`] with an access token, call an operation to get a request builder, set
+//! optional parameters on it, then `.send().await`:
+//!
+//! ```no_run
+//! use asana_client::{Client, opt_fields::GetWebhookOptField};
+//!
+//! # async fn example() -> Result<(), asana_client::Error> {
+//! let client = Client::new("0/my-personal-access-token")?;
+//! let webhook = client
+//!     .get_webhook("123")
+//!     .opt_fields([GetWebhookOptField::Active, GetWebhookOptField::ResourceName])
+//!     .send()
+//!     .await?;
+//! println!("active: {:?}", webhook.active);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! List operations can also stream their pages or their items, following `next_page`:
+//!
+//! ```no_run
+//! use futures_util::TryStreamExt;
+//!
+//! # async fn example(client: asana_client::Client) -> Result<(), asana_client::Error> {
+//! let mut webhooks = std::pin::pin!(client.get_webhooks("workspace").max_items(250).items());
+//! while let Some(webhook) = webhooks.try_next().await? {
+//!     println!("{:?} -> {:?}", webhook.gid, webhook.target);
+//! }
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Every operation fails with an [`Error`]; a non-success response is an [`ApiError`] holding
+//! the status and Asana's error messages. Requests are made with `reqwest`, so they need a
+//! Tokio runtime.
+//!
+//! Operations are methods of [`Client`]; their request builders are in [`webhooks`], the
+//! request and response bodies in [`models`], and the typed `opt_fields` values in
+//! [`opt_fields`].
+
+mod api;
+mod runtime;
+
+pub use api::*;
+pub use runtime::{ApiError, Client, ClientBuilder, Error, OptField, Page, Secret};
