@@ -1,1 +1,4 @@
-//! Integration tests live in `tests/`; this crate is their home and acts as downstream code.
+//! Home of the integration tests (in `tests/`); this crate acts as downstream code of `asana-client`.
+//!
+//! The README is included below so that its example is compiled as a doctest.
+#![doc = include_str!("../../README.md")]
