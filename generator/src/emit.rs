@@ -487,6 +487,10 @@ fn pagination(op: &Operation) -> Option<TokenStream> {
     let page = ident(&pagination.page);
     let item = type_tokens(&pagination.item, Scope::Api);
     let offset = ident(&pagination.offset_param);
+    let max_page_size = match pagination.max_page_size {
+        Some(max) => quote!(Some(#max)),
+        None => quote!(None),
+    };
     let (limit_get, limit_set) = match &pagination.limit_param {
         Some(limit) => {
             let limit = ident(limit);
@@ -523,6 +527,9 @@ fn pagination(op: &Operation) -> Option<TokenStream> {
             }
             fn max_items(&self) -> Option<usize> {
                 self.max_items
+            }
+            fn max_page_size(&self) -> Option<i64> {
+                #max_page_size
             }
             fn fetch(self) -> impl Future<Output = Result<crate::models::#page, crate::Error>> + Send + 'a {
                 self.send()

@@ -201,6 +201,8 @@ pub struct Pagination {
     pub offset_param: String,
     /// Rust name of the page-size parameter, when the operation has one.
     pub limit_param: Option<String>,
+    /// The largest page size the API accepts (the `limit` parameter's `maximum`), if the spec says.
+    pub max_page_size: Option<i64>,
 }
 
 /// The values of one `opt_fields` enum.

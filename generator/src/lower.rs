@@ -482,7 +482,10 @@ impl<'s> Lowering<'s> {
         let body = self.body(selected, &builder_name)?;
         let (response, envelope_fields) = self.response(selected, &builder_name)?;
         self.error_models(selected)?;
-        let pagination = self.pagination(&response, &envelope_fields, &params);
+        let mut pagination = self.pagination(&response, &envelope_fields, &params);
+        if let Some(pagination) = &mut pagination {
+            pagination.max_page_size = self.limit_maximum(selected)?;
+        }
         if let (Some(pagination), ResponseBody::Whole(TypeRef::Model(page))) = (&pagination, &response) {
             if let Some(model) = self.models.get_mut(page) {
                 model.page = Some(PageOf {
@@ -776,7 +779,34 @@ impl<'s> Lowering<'s> {
             return None;
         }
         let limit_param = params.iter().find(|p| p.wire_name == "limit" && !p.required && p.kind == ParamKind::Scalar(TypeRef::Integer));
-        Some(Pagination { page: page.clone(), item, offset_param: offset_param.name.clone(), limit_param: limit_param.map(|p| p.name.clone()) })
+        Some(Pagination {
+            page: page.clone(),
+            item,
+            offset_param: offset_param.name.clone(),
+            limit_param: limit_param.map(|p| p.name.clone()),
+            max_page_size: None,
+        })
+    }
+
+    /// The `maximum` of the operation's `limit` query parameter, if it has one.
+    fn limit_maximum(&self, selected: &'s SelectedOperation) -> Result<Option<i64>> {
+        for parameter in selected.operation.parameters.iter().chain(&selected.path_parameters) {
+            let parameter = self.resolve_parameter(parameter, &selected.pointer)?;
+            let data = parameter.parameter_data_ref();
+            if data.name != "limit" || !matches!(parameter, Parameter::Query { .. }) {
+                continue;
+            }
+            let ParameterSchemaOrContent::Schema(schema) = &data.format else { return Ok(None) };
+            let schema = match schema {
+                ReferenceOr::Item(schema) => schema,
+                ReferenceOr::Reference { reference } => self.schema_component(reference, &selected.pointer)?,
+            };
+            return Ok(match &schema.schema_kind {
+                SchemaKind::Type(Type::Integer(integer)) => integer.maximum,
+                _ => None,
+            });
+        }
+        Ok(None)
     }
 }
 

@@ -305,6 +305,10 @@ impl<'a> crate::runtime::Paginated<'a> for GetWebhooks<'a> {
         self.max_items
     }
 
+    fn max_page_size(&self) -> Option<i64> {
+        Some(100i64)
+    }
+
     fn fetch(
         self,
     ) -> impl Future<

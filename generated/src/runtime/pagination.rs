@@ -42,6 +42,10 @@ pub(crate) trait Paginated<'a>: Clone + Send + 'a {
     /// The most items to return over all pages, if capped.
     fn max_items(&self) -> Option<usize>;
 
+    /// The largest page size the API accepts, from the spec; streams ask for it when no `limit` is set,
+    /// to make as few requests as possible.
+    fn max_page_size(&self) -> Option<i64>;
+
     /// Sends the request for one page.
     fn fetch(self) -> impl Future<Output = Result<Self::Page, Error>> + Send + 'a;
 }
@@ -55,6 +59,12 @@ pub(crate) trait Paginated<'a>: Clone + Send + 'a {
 pub(crate) fn pages<'a, R: Paginated<'a>>(
     request: R,
 ) -> impl Stream<Item = Result<R::Page, Error>> + Send + 'a {
+    let mut request = request;
+    if request.limit().is_none() {
+        if let Some(max_page_size) = request.max_page_size() {
+            request.set_limit(max_page_size);
+        }
+    }
     let remaining = request.max_items();
     // `None` once there is no page left to request.
     let first = Some((request, remaining));
@@ -182,6 +192,9 @@ mod tests {
         }
         fn max_items(&self) -> Option<usize> {
             self.max_items
+        }
+        fn max_page_size(&self) -> Option<i64> {
+            None
         }
         fn fetch(self) -> impl Future<Output = Result<FakePage, Error>> + Send + 'static {
             let mut fetched = self.fetched.lock().unwrap();
