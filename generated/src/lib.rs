@@ -45,4 +45,6 @@ mod api;
 mod runtime;
 
 pub use api::*;
-pub use runtime::{ApiError, Client, ClientBuilder, Error, OptField, Page, Secret};
+#[cfg(feature = "blocking")]
+pub use runtime::blocking;
+pub use runtime::{ApiError, Client, ClientBuilder, Error, OptField, Page, RetryPolicy, Secret};

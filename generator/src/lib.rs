@@ -15,6 +15,7 @@ pub mod load;
 pub mod lower;
 pub mod names;
 pub mod select;
+pub mod surface;
 
 pub use config::Config;
 pub use error::{Error, Location, Result};
@@ -29,6 +30,8 @@ pub struct Generated {
     pub operations: usize,
     /// Number of model structs generated.
     pub models: usize,
+    /// The API surface; also one of `files`, as JSON.
+    pub surface: surface::Surface,
 }
 
 /// Runs the whole pipeline on the text of a spec; `spec_file` names it in errors and in the header.
@@ -46,10 +49,13 @@ pub fn render(api: &ir::Api) -> Result<Generated> {
         .into_iter()
         .map(|file| format::format(file, &header))
         .collect::<Result<Vec<_>>>()?;
+    let surface = surface::Surface::of(api);
+    files.push(GeneratedFile { path: surface::SURFACE_FILE.to_owned(), contents: surface.to_json() });
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(Generated {
         files,
         operations: api.modules.iter().map(|m| m.operations.len()).sum(),
         models: api.models.len(),
+        surface,
     })
 }

@@ -47,6 +47,15 @@ impl std::fmt::Display for StaleFile {
     }
 }
 
+/// The API-surface changes from what `out` holds (its checked-in surface file) to `generated`.
+pub fn surface_changes(out: &Path, generated: &generator::Generated) -> Vec<generator::surface::Change> {
+    let old = fs::read_to_string(out.join(generator::surface::SURFACE_FILE))
+        .ok()
+        .and_then(|text| generator::surface::Surface::from_json(&text).ok())
+        .unwrap_or_default();
+    generator::surface::diff(&old, &generated.surface)
+}
+
 /// Reads and parses a codegen config file.
 pub fn read_config(path: &Path) -> Result<Config, String> {
     let text = fs::read_to_string(path).map_err(|err| format!("{}: cannot read config: {err}", path.display()))?;

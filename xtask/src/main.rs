@@ -9,12 +9,14 @@ use xtask::project_root;
 
 const USAGE: &str = "\
 usage: cargo xtask codegen [--spec FILE] [--config FILE] [--out DIR] [--check]
+       cargo xtask diff OLD_SPEC NEW_SPEC [--config FILE]
 
   codegen    generate the client crate's `src/api/` from an OpenAPI document
     --spec FILE     spec to read (default: spec/asana_webhooks.yaml)
     --config FILE   which tags and schemas to generate (default: spec/codegen.toml)
     --out DIR       root of the crate to write into (default: generated/); files land in DIR/src/api/
-    --check         write nothing; exit 1 if the files on disk are not what the spec generates";
+    --check         write nothing; exit 1 if the files on disk are not what the spec generates
+  diff       print the API-surface changes (breaking / additive) between two specs";
 
 fn main() -> ExitCode {
     match run() {
@@ -39,6 +41,7 @@ fn run() -> Result<ExitCode, String> {
     };
     match task.as_str() {
         "codegen" => codegen_task(&mut parser),
+        "diff" => diff_task(&mut parser),
         "help" => {
             println!("{USAGE}");
             Ok(ExitCode::SUCCESS)
@@ -78,6 +81,7 @@ fn codegen_task(parser: &mut lexopt::Parser) -> Result<ExitCode, String> {
         generated.files.len(),
         spec.display()
     );
+    let report = (!stale.is_empty()).then(|| codegen::surface_changes(&out, &generated));
     if check {
         if stale.is_empty() {
             println!("codegen --check: up to date ({summary}) in {:.2?}", started.elapsed());
@@ -87,6 +91,9 @@ fn codegen_task(parser: &mut lexopt::Parser) -> Result<ExitCode, String> {
         for file in &stale {
             eprintln!("  {file}");
         }
+        if let Some(changes) = &report {
+            eprint!("{}", generator::surface::Report(changes));
+        }
         return Ok(ExitCode::FAILURE);
     }
     codegen::write(&out, &generated.files, &stale).map_err(|err| format!("{}: writing failed: {err}", out.display()))?;
@@ -94,5 +101,29 @@ fn codegen_task(parser: &mut lexopt::Parser) -> Result<ExitCode, String> {
     for file in &stale {
         println!("  {file}");
     }
+    if let Some(changes) = &report {
+        print!("{}", generator::surface::Report(changes));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn diff_task(parser: &mut lexopt::Parser) -> Result<ExitCode, String> {
+    use lexopt::prelude::*;
+    let mut config = project_root().join(DEFAULT_CONFIG);
+    let mut specs: Vec<PathBuf> = Vec::new();
+    while let Some(arg) = parser.next().map_err(|e| e.to_string())? {
+        match arg {
+            Long("config") => config = PathBuf::from(parser.value().map_err(|e| e.to_string())?),
+            Value(spec) => specs.push(PathBuf::from(spec)),
+            other => return Err(format!("{}\n{USAGE}", other.unexpected())),
+        }
+    }
+    let [old, new] = specs.as_slice() else {
+        return Err(format!("diff takes two spec files\n{USAGE}"));
+    };
+    let config = codegen::read_config(&config)?;
+    let old = codegen::generate_from(old, &config)?;
+    let new = codegen::generate_from(new, &config)?;
+    print!("{}", generator::surface::Report(&generator::surface::diff(&old.surface, &new.surface)));
     Ok(ExitCode::SUCCESS)
 }

@@ -1,19 +1,25 @@
 //! [`Client`], [`ClientBuilder`] and the one code path that sends requests.
 
-use std::{fmt, sync::Arc, time::Duration};
+use std::time::{Duration, Instant};
+use std::{fmt, sync::Arc};
 
 use reqwest::Url;
-use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderValue, USER_AGENT};
+use reqwest::header::{
+    ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, USER_AGENT,
+};
 use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
+use tracing::Instrument;
 
 use super::error::body_excerpt;
-use super::request::DataEnvelope;
-use super::{ApiError, Error, Request};
+use super::request::{DataEnvelope, encode_path_segment};
+use super::{ApiError, Error, Request, RetryPolicy};
 
 const DEFAULT_BASE_URL: &str = "https://app.asana.com/api/1.0";
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 const DEFAULT_USER_AGENT: &str = concat!("asana-client/", env!("CARGO_PKG_VERSION"));
+/// The header in which Asana's official SDKs describe themselves.
+const CLIENT_LIB: HeaderName = HeaderName::from_static("x-asana-client-lib");
 
 /// A client for Asana's API, authenticated with one access token.
 ///
@@ -21,20 +27,52 @@ const DEFAULT_USER_AGENT: &str = concat!("asana-client/", env!("CARGO_PKG_VERSIO
 /// Cloning is cheap and clones share one connection pool, so create one client and clone it
 /// wherever it is needed.
 ///
-/// Its `Debug` output never shows the access token.
+/// # Per-request settings
+///
+/// [`with_timeout`](Self::with_timeout), [`with_header`](Self::with_header) and
+/// [`with_retry_policy`](Self::with_retry_policy) return a clone (sharing the connection
+/// pool) whose requests use the given setting instead of the client's:
+///
+/// ```no_run
+/// # use std::time::Duration;
+/// # async fn example(client: asana_client::Client) -> Result<(), asana_client::Error> {
+/// let webhook = client
+///     .with_timeout(Duration::from_secs(5))
+///     .with_header("asana-enable", "new_goal_memberships")
+///     .get_webhook("1")
+///     .send()
+///     .await?;
+/// # Ok(())
+/// # }
+/// ```
+///
+/// Its `Debug` output never shows the access token or header values.
 #[derive(Clone)]
 pub struct Client {
     inner: Arc<Inner>,
+    overrides: Overrides,
 }
 
 struct Inner {
     http: reqwest::Client,
     /// Parsed once, so a request can only fail to build on its own parameters.
     base_url: Url,
-    /// `Bearer <token>`, marked sensitive so that `http` and `reqwest` redact it too.
-    authorization: HeaderValue,
-    user_agent: HeaderValue,
+    /// Authorization (marked sensitive, so that `http` and `reqwest` redact it too), accept,
+    /// user agent, client description and the builder's default headers.
+    headers: HeaderMap,
     timeout: Duration,
+    retry: RetryPolicy,
+}
+
+/// Settings of one [`Client`] clone that win over the shared ones.
+#[derive(Clone, Default)]
+struct Overrides {
+    timeout: Option<Duration>,
+    retry: Option<RetryPolicy>,
+    headers: HeaderMap,
+    /// Why a header given to `with_header` was unusable; every request then fails with it,
+    /// since `with_header` itself cannot fail.
+    header_error: Option<String>,
 }
 
 impl Client {
@@ -54,32 +92,152 @@ impl Client {
         ClientBuilder::new()
     }
 
-    /// Sends `request` and decodes the whole JSON body of a success response as `T`.
+    /// A clone of this client whose requests time out after `timeout` instead of the
+    /// [client's timeout](ClientBuilder::timeout). Each attempt gets the whole timeout.
+    #[must_use]
+    pub fn with_timeout(&self, timeout: Duration) -> Self {
+        let mut client = self.clone();
+        client.overrides.timeout = Some(timeout);
+        client
+    }
+
+    /// A clone of this client whose requests carry header `name: value`, replacing any value
+    /// the client would send for it: [default headers](ClientBuilder::default_header), and
+    /// even `Authorization` or `User-Agent`. Typical uses are Asana's `Asana-Enable` and
+    /// `Asana-Disable`, which opt in or out of API changes during their deprecation period.
+    ///
+    /// If the name or value is not valid in an HTTP header, every request made through the
+    /// returned client fails with [`Error::Config`] (the message never quotes the value).
+    #[must_use]
+    pub fn with_header<K, V>(&self, name: K, value: V) -> Self
+    where
+        HeaderName: TryFrom<K>,
+        HeaderValue: TryFrom<V>,
+    {
+        let mut client = self.clone();
+        let overrides = &mut client.overrides;
+        match header(name, value, "Client::with_header") {
+            Ok((name, value)) => {
+                overrides.headers.insert(name, value);
+            }
+            Err(error) => {
+                overrides.header_error.get_or_insert(error);
+            }
+        }
+        client
+    }
+
+    /// A clone of this client whose requests are retried under `policy` instead of the
+    /// [client's policy](ClientBuilder::retry_policy); for example
+    /// `RetryPolicy::default().retry_non_idempotent(true)` to retry a `POST` known to be safe
+    /// to repeat, or [`RetryPolicy::disabled`].
+    #[must_use]
+    pub fn with_retry_policy(&self, policy: RetryPolicy) -> Self {
+        let mut client = self.clone();
+        client.overrides.retry = Some(policy);
+        client
+    }
+
+    /// Sends `request`, retrying it as the retry policy allows, and decodes the whole JSON
+    /// body of a success response as `T`.
+    ///
+    /// This is the only way requests are sent. It runs in a `tracing` span named
+    /// `asana_request` holding the operation, method, path, attempt, final status and elapsed
+    /// time; never headers or bodies, which hold the token, webhook secrets and user data.
     pub(crate) async fn send_json<T: DeserializeOwned>(
         &self,
         request: Request,
     ) -> Result<T, Error> {
+        let span = tracing::debug_span!(
+            "asana_request",
+            operation_id = request.operation_id,
+            method = %request.method,
+            path = %request.path,
+            attempt = tracing::field::Empty,
+            status = tracing::field::Empty,
+            elapsed_ms = tracing::field::Empty,
+        );
+        self.send_with_retries(request).instrument(span).await
+    }
+
+    async fn send_with_retries<T: DeserializeOwned>(&self, request: Request) -> Result<T, Error> {
+        let url = request.url(&self.inner.base_url)?;
+        let headers = self.headers(&request)?;
+        let policy = self.overrides.retry.unwrap_or(self.inner.retry);
+        let span = tracing::Span::current();
+        let started = Instant::now();
+        let mut attempt = 1;
+        loop {
+            span.record("attempt", attempt);
+            let result = self
+                .send_once(&request, url.clone(), headers.clone(), attempt)
+                .await;
+            let elapsed = started.elapsed();
+            let error = match result {
+                Ok((status, value)) => {
+                    span.record("status", status);
+                    span.record("elapsed_ms", millis(elapsed));
+                    tracing::debug!("request succeeded");
+                    return Ok(value);
+                }
+                Err(error) => error,
+            };
+            let status = match &error {
+                Error::Api(error) => Some(error.status().as_u16()),
+                Error::Decode { status, .. } => Some(status.as_u16()),
+                _ => None,
+            };
+            match policy.delay(&request.method, &error, attempt, elapsed) {
+                Some(delay) => {
+                    tracing::info!(
+                        attempt,
+                        status,
+                        transport_error = transport_error(&error),
+                        delay_ms = millis(delay),
+                        "retrying"
+                    );
+                    tokio::time::sleep(delay).await;
+                    attempt += 1;
+                }
+                None => {
+                    if let Some(status) = status {
+                        span.record("status", status);
+                    }
+                    span.record("elapsed_ms", millis(elapsed));
+                    tracing::debug!(
+                        transport_error = transport_error(&error),
+                        "request failed"
+                    );
+                    return Err(error);
+                }
+            }
+        }
+    }
+
+    /// One attempt at `request`: the response's status and decoded body.
+    async fn send_once<T: DeserializeOwned>(
+        &self,
+        request: &Request,
+        url: Url,
+        headers: HeaderMap,
+        attempt: u32,
+    ) -> Result<(u16, T), Error> {
         let operation_id = request.operation_id;
         let transport = |source| Error::Transport {
             operation_id,
+            attempts: attempt,
             source,
         };
-        let inner = &*self.inner;
-        let url = request.url(&inner.base_url)?;
-
-        let mut builder = inner
+        let mut builder = self
+            .inner
             .http
-            .request(request.method, url)
-            .header(AUTHORIZATION, inner.authorization.clone())
-            .header(ACCEPT, HeaderValue::from_static("application/json"))
-            .header(USER_AGENT, inner.user_agent.clone())
+            .request(request.method.clone(), url)
+            .headers(headers)
             // Per request rather than on the `reqwest::Client`, so that it applies to an
             // injected client too.
-            .timeout(inner.timeout);
-        if let Some(body) = request.body {
-            builder = builder
-                .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
-                .body(body);
+            .timeout(self.overrides.timeout.unwrap_or(self.inner.timeout));
+        if let Some(body) = &request.body {
+            builder = builder.body(body.clone());
         }
 
         let mut response = builder.send().await.map_err(transport)?;
@@ -87,15 +245,32 @@ impl Client {
         let headers = std::mem::take(response.headers_mut());
         let body = response.bytes().await.map_err(transport)?;
         if !status.is_success() {
-            return Err(ApiError::from_response(operation_id, status, &headers, &body).into());
+            let error = ApiError::from_response(operation_id, status, &headers, &body);
+            return Err(error.with_attempts(attempt).into());
         }
-        decode(&body).map_err(|(path, source)| Error::Decode {
+        let value = decode(&body).map_err(|(path, source)| Error::Decode {
             operation_id,
             status,
             path,
             source,
             body_excerpt: body_excerpt(&body),
-        })
+        })?;
+        Ok((status.as_u16(), value))
+    }
+
+    /// The headers of `request`: the client's, then this clone's overrides.
+    fn headers(&self, request: &Request) -> Result<HeaderMap, Error> {
+        if let Some(error) = &self.overrides.header_error {
+            return Err(Error::Config(error.clone()));
+        }
+        let mut headers = self.inner.headers.clone();
+        if request.body.is_some() {
+            headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        }
+        for (name, value) in &self.overrides.headers {
+            headers.insert(name, value.clone());
+        }
+        Ok(headers)
     }
 
     /// Sends `request` and decodes a success response `{"data": T}`, returning `T`.
@@ -106,6 +281,19 @@ impl Client {
         let envelope: DataEnvelope<T> = self.send_json(request).await?;
         Ok(envelope.data)
     }
+}
+
+/// What a transport error says, for logs: `reqwest` describes the failure and the URL, which
+/// holds no credential (the token travels in a header).
+fn transport_error(error: &Error) -> Option<tracing::field::DisplayValue<&reqwest::Error>> {
+    match error {
+        Error::Transport { source, .. } => Some(tracing::field::display(source)),
+        _ => None,
+    }
+}
+
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }
 
 /// Decodes `body` as `T`, or says where (`data.created_at`; `.` for the top level) and why not.
@@ -122,18 +310,30 @@ fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, (String, serde_json::Er
 
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let headers: Vec<&str> = (self.inner.headers.keys())
+            .chain(self.overrides.headers.keys())
+            .map(HeaderName::as_str)
+            .collect();
         f.debug_struct("Client")
             .field("base_url", &self.inner.base_url.as_str())
             .field("token", &"[REDACTED]")
-            .field("timeout", &self.inner.timeout)
-            .field("user_agent", &self.inner.user_agent)
+            .field(
+                "timeout",
+                &self.overrides.timeout.unwrap_or(self.inner.timeout),
+            )
+            .field(
+                "retry_policy",
+                &self.overrides.retry.unwrap_or(self.inner.retry),
+            )
+            .field("headers", &headers)
             .finish_non_exhaustive()
     }
 }
 
 /// Settings for a [`Client`]; create one with [`Client::builder`].
 ///
-/// Only the access token is required. Its `Debug` output never shows the token.
+/// Only the access token is required. Its `Debug` output never shows the token or header
+/// values.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until `.build()` is called"]
 pub struct ClientBuilder {
@@ -142,6 +342,10 @@ pub struct ClientBuilder {
     http: Option<reqwest::Client>,
     timeout: Duration,
     user_agent: String,
+    retry: RetryPolicy,
+    /// Values are marked sensitive, which redacts them in `Debug`.
+    headers: HeaderMap,
+    header_error: Option<String>,
 }
 
 impl Default for ClientBuilder {
@@ -159,6 +363,9 @@ impl ClientBuilder {
             http: None,
             timeout: DEFAULT_TIMEOUT,
             user_agent: DEFAULT_USER_AGENT.to_owned(),
+            retry: RetryPolicy::default(),
+            headers: HeaderMap::new(),
+            header_error: None,
         }
     }
 
@@ -180,17 +387,26 @@ impl ClientBuilder {
     /// Sends requests through `client` instead of a new default `reqwest::Client`, to share
     /// a connection pool or set proxies, certificates and the like.
     ///
-    /// The timeout, user agent and headers set by this builder still apply to each request.
+    /// The timeout, retry policy and headers set by this builder still apply to each request.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http = Some(client);
         self
     }
 
-    /// How long one request may take, from connecting until the response body is read.
+    /// How long one attempt at a request may take, from connecting until the response body
+    /// is read; retries get the whole timeout again.
     ///
     /// Defaults to 30 seconds. Each page of a paginated listing is a request of its own.
+    /// [`Client::with_timeout`] overrides it for some requests.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
+        self
+    }
+
+    /// When failed requests are sent again; see [`RetryPolicy`] for what is retried and the
+    /// defaults. [`RetryPolicy::disabled`] turns retries off.
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
         self
     }
 
@@ -200,14 +416,39 @@ impl ClientBuilder {
         self
     }
 
+    /// A header sent with every request, such as `Asana-Enable` or `Asana-Disable`; setting
+    /// the same name again replaces the value. It replaces the value this client would
+    /// otherwise send (`User-Agent` for instance), and [`Client::with_header`] replaces it
+    /// in turn.
+    ///
+    /// A name or value not valid in an HTTP header makes [`build`](Self::build) fail.
+    pub fn default_header<K, V>(mut self, name: K, value: V) -> Self
+    where
+        HeaderName: TryFrom<K>,
+        HeaderValue: TryFrom<V>,
+    {
+        match header(name, value, "ClientBuilder::default_header") {
+            Ok((name, value)) => {
+                self.headers.insert(name, value);
+            }
+            Err(error) => {
+                self.header_error.get_or_insert(error);
+            }
+        }
+        self
+    }
+
     /// Checks the settings and creates the client.
     ///
     /// # Errors
     ///
-    /// [`Error::Config`] if no token was set, the token or user agent is not a valid header
-    /// value, the base URL is not an absolute `http` or `https` URL without query and
-    /// fragment, or the default HTTP client cannot be created.
+    /// [`Error::Config`] if no token was set, the token, user agent or a default header is
+    /// not a valid header, the base URL is not an absolute `http` or `https` URL without
+    /// query and fragment, or the default HTTP client cannot be created.
     pub fn build(self) -> Result<Client, Error> {
+        if let Some(error) = self.header_error {
+            return Err(Error::Config(error));
+        }
         let authorization = authorization(self.token)?;
         let base_url = parse_base_url(&self.base_url)?;
         let user_agent = HeaderValue::try_from(self.user_agent).map_err(|_| {
@@ -219,16 +460,56 @@ impl ClientBuilder {
                 Error::Config(format!("could not create the HTTP client: {error}"))
             })?,
         };
+        let mut headers = HeaderMap::new();
+        headers.insert(AUTHORIZATION, authorization);
+        headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+        headers.insert(USER_AGENT, user_agent);
+        headers.insert(CLIENT_LIB, client_lib());
+        for (name, value) in &self.headers {
+            headers.insert(name, value.clone());
+        }
         Ok(Client {
             inner: Arc::new(Inner {
                 http,
                 base_url,
-                authorization,
-                user_agent,
+                headers,
                 timeout: self.timeout,
+                retry: self.retry,
             }),
+            overrides: Overrides::default(),
         })
     }
+}
+
+/// Checks a header given to `method`; the error names the header but never quotes the value.
+fn header<K, V>(name: K, value: V, method: &str) -> Result<(HeaderName, HeaderValue), String>
+where
+    HeaderName: TryFrom<K>,
+    HeaderValue: TryFrom<V>,
+{
+    let name = HeaderName::try_from(name)
+        .map_err(|_| format!("`{method}` was given an invalid header name"))?;
+    let mut value = HeaderValue::try_from(value).map_err(|_| {
+        format!("`{method}`: the value of header `{name}` contains characters not allowed in an HTTP header")
+    })?;
+    // Any header may carry a credential; sensitive values are redacted in `Debug`.
+    value.set_sensitive(true);
+    Ok((name, value))
+}
+
+/// `X-Asana-Client-Lib` as Asana's official SDKs send it: form-encoded `language`, `version`,
+/// `language_version` (the compiler's, when the build script could find it) and `os`, which
+/// lets Asana tell client libraries apart.
+fn client_lib() -> HeaderValue {
+    let mut value = format!("language=Rust&version={}", env!("CARGO_PKG_VERSION"));
+    if let Some(rustc) = option_env!("ASANA_CLIENT_RUSTC_VERSION") {
+        value.push_str("&language_version=");
+        value.push_str(&encode_path_segment(rustc));
+    }
+    value.push_str("&os=");
+    value.push_str(&encode_path_segment(std::env::consts::OS));
+    // Percent-encoding leaves only characters valid in a header.
+    HeaderValue::try_from(value).unwrap_or(HeaderValue::from_static("language=Rust"))
 }
 
 fn authorization(token: Option<SecretString>) -> Result<HeaderValue, Error> {
@@ -299,9 +580,27 @@ mod tests {
             "{client_debug}"
         );
 
-        let header_debug = format!("{:?}", client.inner.authorization);
+        let authorization = &client.inner.headers[AUTHORIZATION];
+        let header_debug = format!("{authorization:?}");
         assert!(!header_debug.contains("super-secret"), "{header_debug}");
-        assert!(client.inner.authorization.is_sensitive());
+        assert!(authorization.is_sensitive());
+    }
+
+    #[test]
+    fn debug_never_shows_header_values() {
+        let builder = Client::builder()
+            .token(TOKEN)
+            .default_header("x-api-key", "secret-default");
+        let builder_debug = format!("{builder:?}");
+        assert!(!builder_debug.contains("secret-default"), "{builder_debug}");
+        let client = builder
+            .build()
+            .unwrap()
+            .with_header("x-other", "secret-override");
+        let client_debug = format!("{client:?}");
+        assert!(!client_debug.contains("secret-"), "{client_debug}");
+        assert!(client_debug.contains("x-api-key"), "{client_debug}");
+        assert!(client_debug.contains("x-other"), "{client_debug}");
     }
 
     #[test]
@@ -312,14 +611,114 @@ mod tests {
             "https://app.asana.com/api/1.0"
         );
         assert_eq!(client.inner.timeout, Duration::from_secs(30));
+        assert_eq!(client.inner.retry, RetryPolicy::default());
+        let headers = &client.inner.headers;
         assert_eq!(
-            client.inner.user_agent.to_str().unwrap(),
+            headers[USER_AGENT].to_str().unwrap(),
             format!("asana-client/{}", env!("CARGO_PKG_VERSION"))
         );
         assert_eq!(
-            client.inner.authorization.to_str().unwrap(),
+            headers[AUTHORIZATION].to_str().unwrap(),
             format!("Bearer {TOKEN}")
         );
+        assert_eq!(headers[ACCEPT], "application/json");
+        assert_eq!(headers[CLIENT_LIB], client_lib());
+    }
+
+    #[test]
+    fn client_lib_describes_language_version_and_os() {
+        let value = client_lib();
+        let value = value.to_str().unwrap();
+        let version = concat!("language=Rust&version=", env!("CARGO_PKG_VERSION"), "&");
+        assert!(value.starts_with(version), "{value}");
+        assert!(
+            value.ends_with(&format!("&os={}", std::env::consts::OS)),
+            "{value}"
+        );
+        // The build script finds the compiler wherever these tests can be built.
+        let rustc = env!("ASANA_CLIENT_RUSTC_VERSION");
+        assert!(
+            value.contains(&format!("&language_version={rustc}&")),
+            "{value}"
+        );
+        assert!(rustc.starts_with("1."), "{rustc}");
+    }
+
+    #[test]
+    fn request_headers_layer_client_defaults_and_overrides() {
+        let client = Client::builder()
+            .token(TOKEN)
+            .default_header("asana-enable", "feature_a")
+            .default_header("asana-disable", "feature_b")
+            .default_header(USER_AGENT, "my-app/2.0")
+            .build()
+            .unwrap();
+        let get = Request::new("getWebhook", reqwest::Method::GET, "/webhooks/1".into());
+        let headers = client.headers(&get).unwrap();
+        assert_eq!(headers["asana-enable"], "feature_a");
+        assert_eq!(headers[USER_AGENT], "my-app/2.0");
+        assert!(!headers.contains_key(CONTENT_TYPE));
+
+        let overridden = client
+            .with_header("Asana-Enable", "feature_c")
+            .with_header("x-extra", "1")
+            .with_header("x-extra", "2");
+        let headers = overridden.headers(&get).unwrap();
+        assert_eq!(headers.get_all("asana-enable").iter().count(), 1);
+        assert_eq!(headers["asana-enable"], "feature_c");
+        assert_eq!(headers["asana-disable"], "feature_b");
+        assert_eq!(headers["x-extra"], "2");
+        assert_eq!(headers[AUTHORIZATION], format!("Bearer {TOKEN}").as_str());
+        // The clone shares the pool and leaves the original alone.
+        assert!(Arc::ptr_eq(&client.inner, &overridden.inner));
+        assert!(!client.headers(&get).unwrap().contains_key("x-extra"));
+
+        let post = Request::new("createWebhook", reqwest::Method::POST, "/webhooks".into())
+            .data_body(&serde_json::json!({}))
+            .unwrap();
+        assert_eq!(client.headers(&post).unwrap()[CONTENT_TYPE], "application/json");
+    }
+
+    #[test]
+    fn invalid_headers_are_config_errors_that_do_not_quote_the_value() {
+        let message = config_error(
+            Client::builder()
+                .token(TOKEN)
+                .default_header("x-key", "secret\nvalue"),
+        );
+        assert!(message.contains("`x-key`"), "{message}");
+        assert!(!message.contains("secret"), "{message}");
+        let message = config_error(Client::builder().token(TOKEN).default_header("bad name", "1"));
+        assert!(message.contains("invalid header name"), "{message}");
+
+        let client = Client::new(TOKEN).unwrap().with_header("x-key", "secret\rvalue");
+        let get = Request::new("getWebhook", reqwest::Method::GET, "/webhooks/1".into());
+        match client.headers(&get) {
+            Err(Error::Config(message)) => {
+                assert!(message.contains("Client::with_header"), "{message}");
+                assert!(!message.contains("secret"), "{message}");
+            }
+            other => panic!("expected a config error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn per_request_settings_override_the_clients() {
+        let client = Client::builder()
+            .token(TOKEN)
+            .timeout(Duration::from_secs(7))
+            .retry_policy(RetryPolicy::disabled())
+            .build()
+            .unwrap();
+        let fast = client
+            .with_timeout(Duration::from_millis(250))
+            .with_retry_policy(RetryPolicy::default());
+        assert_eq!(fast.overrides.timeout, Some(Duration::from_millis(250)));
+        assert_eq!(fast.overrides.retry, Some(RetryPolicy::default()));
+        assert_eq!(client.overrides.timeout, None);
+        assert_eq!(client.inner.retry, RetryPolicy::disabled());
+        let debug = format!("{fast:?}");
+        assert!(debug.contains("250ms"), "{debug}");
     }
 
     #[test]
@@ -337,7 +736,7 @@ mod tests {
             "http://localhost:8080/api/1.0/"
         );
         assert_eq!(client.inner.timeout, Duration::from_secs(5));
-        assert_eq!(client.inner.user_agent, "my-app/1.0");
+        assert_eq!(client.inner.headers[USER_AGENT], "my-app/1.0");
     }
 
     #[test]

@@ -21,10 +21,12 @@ pub enum Error {
     Api(Box<ApiError>),
     /// The request could not be sent or its response could not be read: connection failure,
     /// TLS error, timeout, and so on.
-    #[error("{operation_id}: HTTP request failed")]
+    #[error("{operation_id}: HTTP request failed{}", Attempts(*attempts))]
     Transport {
         /// The operation being called, as in the spec (e.g. `getWebhook`).
         operation_id: &'static str,
+        /// How many times the request was sent, retries included; this is the last failure.
+        attempts: u32,
         /// What `reqwest` reported.
         source: reqwest::Error,
     },
@@ -82,8 +84,10 @@ fn at_path(path: &str) -> String {
 /// Asana explains failures in an `errors` array; when the body has that shape its entries are
 /// in [`errors`](Self::errors), otherwise the body text is kept in [`raw_body`](Self::raw_body).
 ///
-/// `Display` gives one line: operation, status and messages, such as
-/// `getWebhook: 404 Not Found: webhook: Unknown object: 123`.
+/// `Display` gives one line: operation, status and Asana's first message, such as
+/// `getWebhook: 404 Not Found: webhook: Unknown object: 123`, followed where they apply by the
+/// phrase Asana's support asks for on a `500`, how many more errors there were, the
+/// `Retry-After` delay and the number of attempts.
 #[derive(Debug, Clone)]
 pub struct ApiError {
     operation_id: &'static str,
@@ -91,6 +95,7 @@ pub struct ApiError {
     errors: Vec<crate::models::Error>,
     raw_body: Option<String>,
     retry_after: Option<Duration>,
+    attempts: u32,
 }
 
 impl ApiError {
@@ -115,7 +120,14 @@ impl ApiError {
             errors: errors.unwrap_or_default(),
             raw_body,
             retry_after: retry_after(headers),
+            attempts: 1,
         }
+    }
+
+    /// Records that this response came on attempt number `attempts`.
+    pub(crate) fn with_attempts(mut self, attempts: u32) -> Self {
+        self.attempts = attempts;
+        self
     }
 
     /// The operation that failed, as in the spec (e.g. `getWebhook`).
@@ -151,27 +163,45 @@ impl ApiError {
     pub fn retry_after(&self) -> Option<Duration> {
         self.retry_after
     }
+
+    /// How many times the request was sent, retries included; this is the last answer.
+    pub fn attempts(&self) -> u32 {
+        self.attempts
+    }
 }
 
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {}", self.operation_id, StatusLine(self.status))?;
-        let mut separator = ": ";
-        for error in &self.errors {
-            if let Some(message) = &error.message {
-                write!(f, "{separator}{}", excerpt(message))?;
-                separator = "; ";
-            }
-            // Asana's support asks for the phrase of a 500 to find the failure in its logs.
-            if let Some(phrase) = &error.phrase {
-                write!(f, " (phrase: {})", excerpt(phrase))?;
-            }
+        if let Some(message) = self.message() {
+            write!(f, ": {}", excerpt(message))?;
+        }
+        // Asana's support asks for the phrase of a 500 to find the failure in its logs.
+        if let Some(phrase) = self.errors.iter().find_map(|error| error.phrase.as_deref()) {
+            write!(f, " (phrase: {})", excerpt(phrase))?;
+        }
+        match self.errors.len() {
+            0 | 1 => {}
+            2 => f.write_str(" (and 1 more error)")?,
+            n => write!(f, " (and {} more errors)", n - 1)?,
         }
         if let Some(body) = &self.raw_body {
             write!(f, ": {}", excerpt(body))?;
         }
         if let Some(delay) = self.retry_after {
             write!(f, " (retry after {} s)", delay.as_secs())?;
+        }
+        write!(f, "{}", Attempts(self.attempts))
+    }
+}
+
+/// ` after 3 attempts`, or nothing when the request was sent once.
+struct Attempts(u32);
+
+impl fmt::Display for Attempts {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0 > 1 {
+            write!(f, " after {} attempts", self.0)?;
         }
         Ok(())
     }
@@ -265,7 +295,16 @@ mod tests {
         let error = api_error(500, &HeaderMap::new(), body);
         assert_eq!(
             error.to_string(),
-            "getWebhook: 500 Internal Server Error: Server Error (phrase: 6 sad squid snuggle softly); second"
+            "getWebhook: 500 Internal Server Error: Server Error (phrase: 6 sad squid snuggle softly) (and 1 more error)"
+        );
+        assert_eq!(error.errors().len(), 2);
+        assert_eq!(error.errors()[1].message.as_deref(), Some("second"));
+        let three = r#"{"errors":[{"message":"a"},{"message":"b"},{"message":"c"}]}"#;
+        let error = api_error(400, &HeaderMap::new(), three).with_attempts(3);
+        assert_eq!(error.attempts(), 3);
+        assert_eq!(
+            error.to_string(),
+            "getWebhook: 400 Bad Request: a (and 2 more errors) after 3 attempts"
         );
     }
 
@@ -323,6 +362,7 @@ mod tests {
         let body = r#"{"errors":[{"message":"Too many requests"}]}"#;
         let error = api_error(429, &headers, body);
         assert_eq!(error.retry_after(), Some(Duration::from_secs(30)));
+        assert_eq!(error.attempts(), 1);
         assert_eq!(
             error.to_string(),
             "getWebhook: 429 Too Many Requests: Too many requests (retry after 30 s)"

@@ -1,11 +1,14 @@
 //! The hand-written runtime that generated operations call: the client and its HTTP plumbing,
 //! errors, `opt_fields`, pagination and secrets.
 
+#[cfg(feature = "blocking")]
+pub mod blocking;
 mod client;
 mod error;
 mod opt_fields;
 mod pagination;
 mod request;
+mod retry;
 mod secret;
 
 pub use client::{Client, ClientBuilder};
@@ -15,4 +18,5 @@ pub(crate) use opt_fields::OptFields;
 pub use pagination::Page;
 pub(crate) use pagination::{Paginated, items, pages};
 pub(crate) use request::{Request, encode_path_segment};
+pub use retry::RetryPolicy;
 pub use secret::Secret;

@@ -32,7 +32,7 @@ pub(crate) struct Request {
     pub(super) operation_id: &'static str,
     pub(super) method: Method,
     /// Starts with `/`; relative to the base URL and already percent-encoded.
-    path: String,
+    pub(super) path: String,
     /// In insertion order, which is the spec's parameter order.
     query: Vec<(&'static str, String)>,
     /// Serialized JSON.

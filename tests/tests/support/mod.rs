@@ -141,7 +141,11 @@ impl Server {
     /// The only request received; fails if there were none or several.
     pub fn only_request(&self) -> Recorded {
         let requests = self.requests();
-        assert_eq!(requests.len(), 1, "expected exactly one request: {requests:#?}");
+        assert_eq!(
+            requests.len(),
+            1,
+            "expected exactly one request: {requests:#?}"
+        );
         requests.into_iter().next().unwrap()
     }
 }
@@ -168,7 +172,10 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
     let headers = response.headers_mut();
     headers.insert("content-type", HeaderValue::from_static(reply.content_type));
     for (name, value) in reply.headers {
-        headers.insert(HeaderName::from_static(name), HeaderValue::from_str(&value).unwrap());
+        headers.insert(
+            HeaderName::from_static(name),
+            HeaderValue::from_str(&value).unwrap(),
+        );
     }
     response
 }

@@ -1,0 +1,234 @@
+//! The API surface of a generated client, as downstream code sees it, and the changes between two.
+//!
+//! The surface is written next to the generated code (`generated/api-surface.json`) so that a later run
+//! can tell what a spec update changes for callers: `cargo xtask codegen` prints the difference between
+//! the checked-in surface and the new one, and `cargo xtask diff OLD NEW` between any two specs.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::ir::{Api, Field, ParamKind, ParamLocation, Presence, ResponseBody, TypeRef};
+
+/// Path of the surface file inside the generated crate.
+pub const SURFACE_FILE: &str = "api-surface.json";
+
+/// Everything downstream code can depend on, keyed by Rust names.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Surface {
+    /// Operations by `Client` method name.
+    pub operations: BTreeMap<String, OperationSurface>,
+    /// Models by type name: field name -> Rust type as written in the struct.
+    pub models: BTreeMap<String, BTreeMap<String, String>>,
+}
+
+/// One operation as callers use it.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct OperationSurface {
+    /// `GET /webhooks/{webhook_gid}`.
+    pub endpoint: String,
+    /// Parameters by Rust name: `required <type>` (positional) or `optional <type>` (builder method).
+    pub params: BTreeMap<String, String>,
+    /// Type of the request body's `data`, if any.
+    pub body: Option<String>,
+    /// What `send()` returns.
+    pub returns: String,
+    /// Whether `.pages()` / `.items()` exist.
+    pub paginated: bool,
+    /// Required OAuth scopes.
+    pub scopes: Vec<String>,
+    /// Typed `opt_fields` values (empty when only raw paths are accepted).
+    pub opt_fields: Vec<String>,
+}
+
+impl Surface {
+    /// The surface of an IR.
+    pub fn of(api: &Api) -> Surface {
+        let mut surface = Surface::default();
+        for model in &api.models {
+            let fields = model.fields.iter().map(|field| (field.name.clone(), field_type(field))).collect();
+            surface.models.insert(model.name.clone(), fields);
+        }
+        for operation in api.modules.iter().flat_map(|module| &module.operations) {
+            let params = operation.params.iter().map(|param| {
+                let ty = match &param.kind {
+                    ParamKind::Scalar(ty) => rust_type(ty),
+                    ParamKind::OptFields { .. } => "opt_fields".to_owned(),
+                };
+                let place = if param.location == ParamLocation::Path { " (path)" } else { "" };
+                let requirement = if param.required { "required" } else { "optional" };
+                (param.name.clone(), format!("{requirement} {ty}{place}"))
+            });
+            let opt_fields = operation.params.iter().find_map(|param| match param.kind {
+                ParamKind::OptFields { set: Some(index) } => api.opt_field_sets.get(index),
+                _ => None,
+            });
+            surface.operations.insert(operation.method_name.clone(), OperationSurface {
+                endpoint: format!("{} {}", operation.http_method, operation.path),
+                params: params.collect(),
+                body: operation.body.as_ref().map(|body| rust_type(&body.ty)),
+                returns: match &operation.response {
+                    ResponseBody::Data(ty) | ResponseBody::Whole(ty) => rust_type(ty),
+                },
+                paginated: operation.pagination.is_some(),
+                scopes: operation.scopes.clone(),
+                opt_fields: opt_fields.map(|set| set.values.iter().map(|v| v.path.clone()).collect()).unwrap_or_default(),
+            });
+        }
+        surface
+    }
+
+    /// Pretty JSON, stable across runs (maps are sorted), ending with a newline.
+    pub fn to_json(&self) -> String {
+        let mut json = serde_json::to_string_pretty(self).unwrap_or_default();
+        json.push('\n');
+        json
+    }
+
+    /// Reads a surface file's text.
+    pub fn from_json(text: &str) -> Result<Surface, serde_json::Error> {
+        serde_json::from_str(text)
+    }
+}
+
+fn field_type(field: &Field) -> String {
+    match field.presence {
+        Presence::Required => rust_type(&field.ty),
+        Presence::Optional => format!("Option<{}>", rust_type(&field.ty)),
+    }
+}
+
+fn rust_type(ty: &TypeRef) -> String {
+    match ty {
+        TypeRef::String => "String".to_owned(),
+        TypeRef::Secret => "Secret".to_owned(),
+        TypeRef::DateTime => "DateTime<Utc>".to_owned(),
+        TypeRef::Date => "NaiveDate".to_owned(),
+        TypeRef::Integer => "i64".to_owned(),
+        TypeRef::Number => "f64".to_owned(),
+        TypeRef::Boolean => "bool".to_owned(),
+        TypeRef::Json => "serde_json::Value".to_owned(),
+        TypeRef::Model(name) => name.clone(),
+        TypeRef::List(item) => format!("Vec<{}>", rust_type(item)),
+    }
+}
+
+/// Whether downstream code that compiled before may stop compiling (or behaving) after a change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Impact {
+    /// Existing callers may break.
+    Breaking,
+    /// Only adds; existing callers keep compiling.
+    Additive,
+}
+
+/// One difference between two surfaces.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Change {
+    /// Breaking or additive.
+    pub impact: Impact,
+    /// What changed, e.g. "operation `get_webhooks`: parameter `limit` added (optional i64)".
+    pub description: String,
+}
+
+/// The changes from `old` to `new`, breaking ones first.
+pub fn diff(old: &Surface, new: &Surface) -> Vec<Change> {
+    let mut changes = Vec::new();
+    let mut push = |impact, description: String| changes.push(Change { impact, description });
+    for (name, op) in &old.operations {
+        let Some(new_op) = new.operations.get(name) else {
+            push(Impact::Breaking, format!("operation `{name}` ({}) removed", op.endpoint));
+            continue;
+        };
+        let at = format!("operation `{name}`");
+        if op.endpoint != new_op.endpoint {
+            push(Impact::Breaking, format!("{at}: endpoint changed from `{}` to `{}`", op.endpoint, new_op.endpoint));
+        }
+        for (param, ty) in &op.params {
+            match new_op.params.get(param) {
+                None => push(Impact::Breaking, format!("{at}: parameter `{param}` removed (was {ty})")),
+                Some(new_ty) if new_ty != ty => push(Impact::Breaking, format!("{at}: parameter `{param}` changed from {ty} to {new_ty}")),
+                Some(_) => {}
+            }
+        }
+        for (param, ty) in new_op.params.iter().filter(|(p, _)| !op.params.contains_key(*p)) {
+            let impact = if ty.starts_with("required") { Impact::Breaking } else { Impact::Additive };
+            push(impact, format!("{at}: parameter `{param}` added ({ty})"));
+        }
+        if op.body != new_op.body {
+            push(Impact::Breaking, format!("{at}: request body changed from {} to {}", or_none(&op.body), or_none(&new_op.body)));
+        }
+        if op.returns != new_op.returns {
+            push(Impact::Breaking, format!("{at}: returns {} instead of {}", new_op.returns, op.returns));
+        }
+        match (op.paginated, new_op.paginated) {
+            (true, false) => push(Impact::Breaking, format!("{at}: no longer paginated (`.pages()`/`.items()` removed)")),
+            (false, true) => push(Impact::Additive, format!("{at}: now paginated (`.pages()`, `.items()`, `.max_items()`)")),
+            _ => {}
+        }
+        if op.scopes != new_op.scopes {
+            // A token without the newly required scope is refused at run time.
+            push(Impact::Breaking, format!("{at}: OAuth scopes changed from [{}] to [{}]", op.scopes.join(", "), new_op.scopes.join(", ")));
+        }
+        let removed: Vec<&str> = op.opt_fields.iter().filter(|v| !new_op.opt_fields.contains(v)).map(String::as_str).collect();
+        if !removed.is_empty() {
+            push(Impact::Breaking, format!("{at}: opt_fields values removed: {}", removed.join(", ")));
+        }
+        let added: Vec<&str> = new_op.opt_fields.iter().filter(|v| !op.opt_fields.contains(v)).map(String::as_str).collect();
+        if !added.is_empty() {
+            push(Impact::Additive, format!("{at}: opt_fields values added: {}", added.join(", ")));
+        }
+    }
+    for (name, op) in new.operations.iter().filter(|(name, _)| !old.operations.contains_key(*name)) {
+        push(Impact::Additive, format!("operation `{name}` ({}) added", op.endpoint));
+    }
+    for (name, fields) in &old.models {
+        let Some(new_fields) = new.models.get(name) else {
+            push(Impact::Breaking, format!("model `{name}` removed"));
+            continue;
+        };
+        for (field, ty) in fields {
+            match new_fields.get(field) {
+                None => push(Impact::Breaking, format!("model `{name}`: field `{field}` removed (was {ty})")),
+                Some(new_ty) if new_ty != ty => push(Impact::Breaking, format!("model `{name}`: field `{field}` retyped from {ty} to {new_ty}")),
+                Some(_) => {}
+            }
+        }
+        for (field, ty) in new_fields.iter().filter(|(f, _)| !fields.contains_key(*f)) {
+            // New optional fields keep `..Default::default()` construction and decoding working.
+            let impact = if ty.starts_with("Option<") { Impact::Additive } else { Impact::Breaking };
+            push(impact, format!("model `{name}`: field `{field}` added ({ty})"));
+        }
+    }
+    for name in new.models.keys().filter(|name| !old.models.contains_key(*name)) {
+        push(Impact::Additive, format!("model `{name}` added"));
+    }
+    changes.sort();
+    changes
+}
+
+fn or_none(body: &Option<String>) -> &str {
+    body.as_deref().unwrap_or("none")
+}
+
+/// A report of changes, one per line, with a count line first; "no API changes" when empty.
+pub struct Report<'a>(pub &'a [Change]);
+
+impl fmt::Display for Report<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.is_empty() {
+            return writeln!(f, "API surface: no changes");
+        }
+        let breaking = self.0.iter().filter(|c| c.impact == Impact::Breaking).count();
+        writeln!(f, "API surface: {breaking} breaking, {} additive change(s)", self.0.len() - breaking)?;
+        for change in self.0 {
+            let label = match change.impact {
+                Impact::Breaking => "breaking",
+                Impact::Additive => "additive",
+            };
+            writeln!(f, "  {label}  {}", change.description)?;
+        }
+        Ok(())
+    }
+}
