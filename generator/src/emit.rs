@@ -92,6 +92,7 @@ fn field(field: &Field) -> TokenStream {
     let doc = doc_attrs(&field.doc);
     let name = ident(&field.name);
     let ty = type_tokens(&field.ty, Scope::Models);
+    let ty = if field.boxed { quote!(Box<#ty>) } else { ty };
     let rename = (field.name != field.json_name).then(|| {
         let json_name = &field.json_name;
         quote!(rename = #json_name,)
@@ -129,6 +130,7 @@ fn constructor(model: &Model) -> Option<TokenStream> {
         let field = ident(&f.name);
         match (f.presence, &f.ty) {
             (Presence::Optional, _) => quote!(#field: None),
+            (Presence::Required, _) if f.boxed => quote!(#field: Box::new(#field)),
             (Presence::Required, TypeRef::String) => quote!(#field: #field.into()),
             (Presence::Required, _) => quote!(#field),
         }

@@ -67,6 +67,8 @@ pub struct Field {
     pub ty: TypeRef,
     /// Whether the field is always there.
     pub presence: Presence,
+    /// Stored behind a `Box` because the model contains itself through this field.
+    pub boxed: bool,
 }
 
 /// Whether a field must be present.

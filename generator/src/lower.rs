@@ -53,6 +53,7 @@ pub fn lower(selection: &Selection<'_>, config: &Config) -> Result<Api> {
     for reference in &selection.extra_schemas {
         lowering.component_type(reference, &pointer_of(reference))?;
     }
+    box_recursive_fields(&mut lowering.models);
     Ok(Api {
         source_file: selection.document.file.clone(),
         source_sha256: selection.document.sha256.clone(),
@@ -383,6 +384,7 @@ impl<'s> Lowering<'s> {
                 doc,
                 ty,
                 presence: if required && context.side == Side::Request { Presence::Required } else { Presence::Optional },
+                boxed: false,
             });
         }
         self.models.insert(context.name.clone(), Model { name: context.name.clone(), doc, fields, page: None });
@@ -825,6 +827,40 @@ struct Property<'s> {
     json_name: String,
     schema: SchemaRef<'s>,
     pointer: String,
+}
+
+/// A struct that contains itself (directly or through other structs, not through a `Vec`) would have
+/// infinite size: such fields are boxed.
+fn box_recursive_fields(models: &mut BTreeMap<String, Model>) {
+    let direct = |model: &Model| -> Vec<String> {
+        model.fields.iter().filter_map(|field| match &field.ty {
+            TypeRef::Model(target) => Some(target.clone()),
+            _ => None,
+        }).collect()
+    };
+    let edges: HashMap<String, Vec<String>> = models.values().map(|model| (model.name.clone(), direct(model))).collect();
+    let reaches = |from: &str, to: &str| {
+        let mut stack = vec![from.to_owned()];
+        let mut seen: Vec<String> = Vec::new();
+        while let Some(name) = stack.pop() {
+            if name == to {
+                return true;
+            }
+            if seen.contains(&name) {
+                continue;
+            }
+            stack.extend(edges.get(&name).into_iter().flatten().cloned());
+            seen.push(name);
+        }
+        false
+    };
+    for model in models.values_mut() {
+        for field in &mut model.fields {
+            if let TypeRef::Model(target) = &field.ty {
+                field.boxed = reaches(target, &model.name);
+            }
+        }
+    }
 }
 
 /// Follows component references of any kind to the item they name.

@@ -93,9 +93,10 @@ impl Surface {
 }
 
 fn field_type(field: &Field) -> String {
+    let ty = if field.boxed { format!("Box<{}>", rust_type(&field.ty)) } else { rust_type(&field.ty) };
     match field.presence {
-        Presence::Required => rust_type(&field.ty),
-        Presence::Optional => format!("Option<{}>", rust_type(&field.ty)),
+        Presence::Required => ty,
+        Presence::Optional => format!("Option<{ty}>"),
     }
 }
 

@@ -10,7 +10,7 @@ use asana_client::models::{
     WebhookUpdateRequest,
 };
 use asana_client::opt_fields::{GetWebhookOptField, GetWebhooksOptField};
-use asana_client::{ApiError, Client, Error};
+use asana_client::{ApiError, Client, Error, RetryPolicy};
 use chrono::{DateTime, NaiveDate, Utc};
 use futures_util::TryStreamExt;
 use serde_json::{Value, json};
@@ -455,6 +455,54 @@ async fn user_agent_defaults_to_the_crate_and_can_be_customised() {
     assert_common_headers(&requests[1]);
 }
 
+#[tokio::test]
+async fn default_and_per_client_headers_are_sent() {
+    let server = Server::replying([
+        Reply::json(200, json!({"data": {}})),
+        Reply::json(200, json!({"data": {}})),
+    ])
+    .await;
+    let client = server
+        .builder()
+        .default_header("asana-enable", "new_goal_memberships")
+        .build()
+        .unwrap();
+    client.delete_webhook("1").send().await.unwrap();
+    client
+        .with_header("Asana-Enable", "new_user_task_lists")
+        .with_header("asana-disable", "new_goal_memberships")
+        .delete_webhook("1")
+        .send()
+        .await
+        .unwrap();
+
+    let requests = server.requests();
+    assert_eq!(requests.len(), 2);
+    for request in &requests {
+        assert_common_headers(request);
+        let lib = request.header("x-asana-client-lib").unwrap();
+        assert!(lib.starts_with("language=Rust&version="), "{lib}");
+    }
+    assert_eq!(
+        requests[0].header("asana-enable"),
+        Some("new_goal_memberships")
+    );
+    assert_eq!(requests[0].header("asana-disable"), None);
+    // The clone's header replaces the client's default instead of adding a second one.
+    assert_eq!(
+        requests[1].headers.get_all("asana-enable").iter().count(),
+        1
+    );
+    assert_eq!(
+        requests[1].header("asana-enable"),
+        Some("new_user_task_lists")
+    );
+    assert_eq!(
+        requests[1].header("asana-disable"),
+        Some("new_goal_memberships")
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // Decoding realistic responses
 
@@ -810,7 +858,8 @@ async fn a_failing_page_ends_the_stream_with_its_error() {
         ),
     ])
     .await;
-    let client = server.client();
+    // A 500 is retried by default; this test is about the stream, not retries.
+    let client = server.client().with_retry_policy(RetryPolicy::disabled());
     let mut items = std::pin::pin!(client.get_webhooks("1").limit(1).items());
 
     assert_eq!(
@@ -858,6 +907,9 @@ async fn not_found_gives_an_api_error_with_asanas_messages() {
     assert_eq!(error.errors()[0].phrase, None);
     assert_eq!(error.raw_body(), None);
     assert_eq!(error.retry_after(), None);
+    // A client error is not retried, even under the default retry policy.
+    assert_eq!(error.attempts(), 1);
+    assert_eq!(server.requests().len(), 1);
 }
 
 #[tokio::test]
@@ -869,6 +921,8 @@ async fn server_error_shows_the_phrase() {
     .await;
     let error = server
         .client()
+        // Retried by default; once is enough to check the error.
+        .with_retry_policy(RetryPolicy::disabled())
         .get_webhooks("1331")
         .send()
         .await
@@ -883,6 +937,8 @@ async fn server_error_shows_the_phrase() {
         error.errors()[0].phrase.as_deref(),
         Some("6 sad squid snuggle softly")
     );
+    assert_eq!(error.attempts(), 1);
+    assert_eq!(server.requests().len(), 1);
 }
 
 #[tokio::test]
@@ -891,6 +947,8 @@ async fn non_json_error_body_is_kept_raw() {
     let server = Server::replying([Reply::text(502, "text/html", body)]).await;
     let error = server
         .client()
+        // Retried by default; once is enough to check the error.
+        .with_retry_policy(RetryPolicy::disabled())
         .delete_webhook("12345")
         .send()
         .await
@@ -905,6 +963,7 @@ async fn non_json_error_body_is_kept_raw() {
     assert_eq!(error.raw_body(), Some(body));
     assert!(error.errors().is_empty());
     assert_eq!(error.message(), None);
+    assert_eq!(server.requests().len(), 1);
 }
 
 #[tokio::test]
@@ -917,6 +976,8 @@ async fn rate_limit_reports_retry_after() {
     .await;
     let error = server
         .client()
+        // Retried by default; once is enough to check the error.
+        .with_retry_policy(RetryPolicy::disabled())
         .get_webhooks("1331")
         .send()
         .await
@@ -962,6 +1023,8 @@ async fn success_with_the_wrong_shape_is_a_decode_error() {
         }
         other => panic!("expected Error::Decode, got {other:?}"),
     }
+    // A body of the wrong shape is not retried.
+    assert_eq!(server.requests().len(), 1);
 }
 
 #[tokio::test]
@@ -974,6 +1037,8 @@ async fn transport_error_names_the_operation_and_hides_the_token() {
         .token(TOKEN)
         .base_url(format!("http://{addr}"))
         .timeout(Duration::from_secs(2))
+        // A refused connection is retried by default, after a backoff.
+        .retry_policy(RetryPolicy::disabled())
         .build()
         .unwrap();
     let error = client.get_webhook("12345").send().await.unwrap_err();
@@ -983,6 +1048,7 @@ async fn transport_error_names_the_operation_and_hides_the_token() {
         error,
         Error::Transport {
             operation_id: "getWebhook",
+            attempts: 1,
             ..
         }
     ));

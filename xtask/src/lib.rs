@@ -1,5 +1,6 @@
 //! Project automation behind `cargo xtask`; the library part is shared with the tests.
 
+pub mod cli;
 pub mod codegen;
 
 use std::path::{Path, PathBuf};

@@ -141,9 +141,10 @@ impl Client {
     /// Sends `request`, retrying it as the retry policy allows, and decodes the whole JSON
     /// body of a success response as `T`.
     ///
-    /// This is the only way requests are sent. It runs in a `tracing` span named
-    /// `asana_request` holding the operation, method, path, attempt, final status and elapsed
-    /// time; never headers or bodies, which hold the token, webhook secrets and user data.
+    /// This is the only way requests are sent. It runs in a `tracing` span `asana_request`
+    /// holding the operation, method and path, then the number of attempts, the final status
+    /// and the elapsed time; each attempt runs in a span `asana_attempt` holding its number.
+    /// Never headers or bodies, which hold the token, webhook secrets and user data.
     pub(crate) async fn send_json<T: DeserializeOwned>(
         &self,
         request: Request,
@@ -153,7 +154,7 @@ impl Client {
             operation_id = request.operation_id,
             method = %request.method,
             path = %request.path,
-            attempt = tracing::field::Empty,
+            attempts = tracing::field::Empty,
             status = tracing::field::Empty,
             elapsed_ms = tracing::field::Empty,
         );
@@ -168,13 +169,14 @@ impl Client {
         let started = Instant::now();
         let mut attempt = 1;
         loop {
-            span.record("attempt", attempt);
             let result = self
                 .send_once(&request, url.clone(), headers.clone(), attempt)
+                .instrument(tracing::debug_span!("asana_attempt", attempt))
                 .await;
             let elapsed = started.elapsed();
             let error = match result {
                 Ok((status, value)) => {
+                    span.record("attempts", attempt);
                     span.record("status", status);
                     span.record("elapsed_ms", millis(elapsed));
                     tracing::debug!("request succeeded");
@@ -187,30 +189,24 @@ impl Client {
                 Error::Decode { status, .. } => Some(status.as_u16()),
                 _ => None,
             };
-            match policy.delay(&request.method, &error, attempt, elapsed) {
-                Some(delay) => {
-                    tracing::info!(
-                        attempt,
-                        status,
-                        transport_error = transport_error(&error),
-                        delay_ms = millis(delay),
-                        "retrying"
-                    );
-                    tokio::time::sleep(delay).await;
-                    attempt += 1;
+            let Some(delay) = policy.delay(&request.method, &error, attempt, elapsed) else {
+                span.record("attempts", attempt);
+                if let Some(status) = status {
+                    span.record("status", status);
                 }
-                None => {
-                    if let Some(status) = status {
-                        span.record("status", status);
-                    }
-                    span.record("elapsed_ms", millis(elapsed));
-                    tracing::debug!(
-                        transport_error = transport_error(&error),
-                        "request failed"
-                    );
-                    return Err(error);
-                }
-            }
+                span.record("elapsed_ms", millis(elapsed));
+                tracing::debug!(transport_error = transport_error(&error), "request failed");
+                return Err(error);
+            };
+            tracing::info!(
+                attempt,
+                status,
+                transport_error = transport_error(&error),
+                delay_ms = millis(delay),
+                "retrying"
+            );
+            tokio::time::sleep(delay).await;
+            attempt += 1;
         }
     }
 
@@ -676,7 +672,10 @@ mod tests {
         let post = Request::new("createWebhook", reqwest::Method::POST, "/webhooks".into())
             .data_body(&serde_json::json!({}))
             .unwrap();
-        assert_eq!(client.headers(&post).unwrap()[CONTENT_TYPE], "application/json");
+        assert_eq!(
+            client.headers(&post).unwrap()[CONTENT_TYPE],
+            "application/json"
+        );
     }
 
     #[test]
@@ -688,10 +687,16 @@ mod tests {
         );
         assert!(message.contains("`x-key`"), "{message}");
         assert!(!message.contains("secret"), "{message}");
-        let message = config_error(Client::builder().token(TOKEN).default_header("bad name", "1"));
+        let message = config_error(
+            Client::builder()
+                .token(TOKEN)
+                .default_header("bad name", "1"),
+        );
         assert!(message.contains("invalid header name"), "{message}");
 
-        let client = Client::new(TOKEN).unwrap().with_header("x-key", "secret\rvalue");
+        let client = Client::new(TOKEN)
+            .unwrap()
+            .with_header("x-key", "secret\rvalue");
         let get = Request::new("getWebhook", reqwest::Method::GET, "/webhooks/1".into());
         match client.headers(&get) {
             Err(Error::Config(message)) => {

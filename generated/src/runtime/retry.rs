@@ -248,7 +248,11 @@ mod tests {
     fn attempts_and_time_budget_are_limits() {
         let policy = policy().max_attempts(3).time_budget(Duration::from_secs(2));
         let error = api(503, None);
-        assert!(policy.delay(&Method::GET, &error, 2, Duration::ZERO).is_some());
+        assert!(
+            policy
+                .delay(&Method::GET, &error, 2, Duration::ZERO)
+                .is_some()
+        );
         assert_eq!(policy.delay(&Method::GET, &error, 3, Duration::ZERO), None);
         let late = Duration::from_millis(1990);
         assert_eq!(policy.delay(&Method::GET, &error, 1, late), None);
@@ -258,7 +262,10 @@ mod tests {
             None
         );
         let disabled = RetryPolicy::disabled();
-        assert_eq!(disabled.delay(&Method::GET, &error, 1, Duration::ZERO), None);
+        assert_eq!(
+            disabled.delay(&Method::GET, &error, 1, Duration::ZERO),
+            None
+        );
         assert_eq!(RetryPolicy::default().max_attempts(0), disabled);
     }
 }

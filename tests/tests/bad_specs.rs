@@ -1,0 +1,229 @@
+//! Broken or hostile specs: each gives either a client that compiles, or one error naming the place, a
+//! non-zero exit, and an untouched output tree. The corpus is in `tests/fixtures/bad/`.
+
+mod scratch;
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use generator::{Config, Generated};
+use xtask::cli::{Status, run};
+use xtask::project_root;
+
+fn config() -> Config {
+    Config { tags: vec!["Gadgets".to_owned()], extra_schemas: Vec::new() }
+}
+
+fn fixture(name: &str) -> (String, String) {
+    let path = project_root().join("tests/fixtures/bad").join(name);
+    (name.to_owned(), fs::read_to_string(&path).unwrap_or_else(|err| panic!("{}: {err}", path.display())))
+}
+
+fn generate(name: &str) -> Result<Generated, String> {
+    let (file, text) = fixture(name);
+    generator::generate(&file, &text, &config()).map_err(|err| err.to_string())
+}
+
+/// Each rejected fixture with the location and the words its error must contain.
+const REJECTED: &[(&str, &str, &str)] = &[
+    ("invalid_yaml.yaml", "invalid_yaml.yaml:7:18", "invalid YAML"),
+    ("billion_laughs.yaml", "billion_laughs.yaml", "repetition limit exceeded"),
+    ("wrong_types.yaml", "#/paths/~1gadgets/get", "expected a sequence"),
+    ("ref_to_nothing.yaml", "#/paths/~1gadgets/get/responses/200/content/application~1json/schema/properties/data/$ref", "points to nothing"),
+    ("external_ref.yaml", "#/paths/~1gadgets/get/responses/200/content/application~1json/schema/$ref", "only local references"),
+    ("ref_cycle_alias.yaml", "#/paths/~1gadgets/get/responses/200/content/application~1json/schema/properties/data", "reference cycle"),
+    ("ref_cycle_all_of.yaml", "#/components/schemas/A", "`allOf` cycle"),
+    ("all_of_conflict.yaml", "/properties/data/allOf/1/properties/size", "different types"),
+    ("duplicate_operation_id.yaml", "#/paths/~1widgets/get", "already used by /paths/~1gadgets/get"),
+    ("missing_operation_id.yaml", "#/paths/~1gadgets/get", "no operationId"),
+    ("snake_case_collision.yaml", "/properties/data/properties/foo_bar", "both become the Rust field `foo_bar`"),
+    ("non_ascii_only_name.yaml", "/properties/data/properties/名前", "gives no Rust identifier"),
+    ("enum_punctuation_collision.yaml", "#/paths/~1gadgets/get", "both become the variant `OwnerName`"),
+    ("path_param_not_in_path.yaml", "#/paths/~1gadgets/get/parameters/0", "does not appear in the path"),
+    ("unsupported_oneof.yaml", "/properties/data/properties/value", "`oneOf` schemas are not supported"),
+    ("unsupported_anyof.yaml", "/properties/data/properties/value", "`anyOf` schemas are not supported"),
+    ("unsupported_not.yaml", "/properties/data/properties/value", "`not` schemas are not supported"),
+    ("unsupported_type_list.yaml", "#/paths/~1gadgets/get", "invalid type: sequence"),
+    ("no_operations.yaml", "#/paths", "no operation is tagged `Gadgets`"),
+    ("openapi_31.yaml", "#/openapi", "OpenAPI 3.1.0 is not supported"),
+];
+
+/// Fixtures that are odd but valid: they must generate code that compiles.
+const ACCEPTED: &[&str] = &[
+    "empty_enum.yaml",
+    "keywords_and_non_ascii.yaml",
+    "ref_cycle_property.yaml",
+    "unsupported_discriminator.yaml",
+];
+
+#[test]
+fn every_fixture_is_classified() {
+    let dir = project_root().join("tests/fixtures/bad");
+    let mut on_disk: Vec<String> = fs::read_dir(&dir).expect("read corpus").filter_map(Result::ok)
+        .map(|entry| entry.file_name().to_string_lossy().into_owned()).collect();
+    on_disk.sort();
+    let mut listed: Vec<String> = REJECTED.iter().map(|(name, _, _)| name.to_string()).chain(ACCEPTED.iter().map(|n| n.to_string())).collect();
+    listed.sort();
+    assert_eq!(on_disk, listed, "every file of tests/fixtures/bad must be listed in REJECTED or ACCEPTED");
+}
+
+#[test]
+fn rejected_specs_name_the_place_and_the_problem() {
+    let mut wrong = Vec::new();
+    for (name, location, words) in REJECTED {
+        match generate(name) {
+            Ok(_) => wrong.push(format!("{name}: generated code, expected an error")),
+            Err(message) if message.starts_with(name) && message.contains(location) && message.contains(words) => {}
+            Err(message) => wrong.push(format!("{name}: expected `{location}` and `{words}`, got: {message}")),
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+#[test]
+fn accepted_odd_specs_generate_clients_that_pass_clippy() {
+    let clients: Vec<(String, Generated)> = ACCEPTED
+        .iter()
+        .map(|name| (name.trim_end_matches(".yaml").to_owned(), generate(name).unwrap_or_else(|err| panic!("{err}"))))
+        .collect();
+    let keywords = &clients[1].1.files.iter().find(|f| f.path == "src/api/models.rs").expect("models.rs").contents;
+    for expected in ["pub type_:", "#[serde(rename = \"type\"", "pub self_:", "pub crate_:", "pub async_:", "#[serde(rename = \"größe\""] {
+        assert!(keywords.contains(expected), "keywords_and_non_ascii: missing `{expected}` in\n{keywords}");
+    }
+    let recursive = &clients[2].1.files.iter().find(|f| f.path == "src/api/models.rs").expect("models.rs").contents;
+    assert!(recursive.contains("pub parent: Option<Box<Gadget>>"), "{recursive}");
+    assert!(recursive.contains("pub children: Option<Vec<Gadget>>"), "a Vec needs no Box:\n{recursive}");
+    if let Err(output) = scratch::clippy_clients("odd-specs", &clients) {
+        panic!("a client generated from an odd but valid spec does not pass clippy {output}");
+    }
+}
+
+#[test]
+fn deep_nesting_is_an_error_not_a_crash() {
+    let mut schema = String::from("{type: string}");
+    for _ in 0..400 {
+        schema = format!("{{type: object, properties: {{inner: {schema}}}}}");
+    }
+    let spec = format!(
+        "openapi: 3.0.0\ninfo: {{title: Deep, version: '1'}}\npaths:\n  /deep:\n    get:\n      tags: [Gadgets]\n      operationId: getDeep\n      responses:\n        200:\n          description: ok\n          content:\n            application/json:\n              schema: {{type: object, properties: {{data: {schema}}}}}\n"
+    );
+    let err = generator::generate("deep.yaml", &spec, &config()).expect_err("400 levels of nesting");
+    assert!(err.to_string().starts_with("deep.yaml"), "{err}");
+}
+
+#[test]
+fn a_50_mb_document_generates_the_selected_slice() {
+    let (_, base) = fixture("../../../spec/asana_webhooks.yaml");
+    let mut spec = base.clone();
+    // Unreachable filler schemas, as a huge upstream document has: ~50 MB more to parse.
+    spec.push_str("\n    Filler0:\n      type: object\n      properties:\n        a: {type: string}\n");
+    let filler: String = (1..120_000)
+        .map(|i| format!("    Filler{i}:\n      type: object\n      description: {}\n      properties:\n        value: {{type: string, example: '{}'}}\n", "x".repeat(300), i))
+        .collect();
+    spec.push_str(&filler);
+    assert!(spec.len() > 50_000_000, "document is {} bytes", spec.len());
+    let config = Config { tags: vec!["Webhooks".to_owned()], extra_schemas: vec!["EventResponse".to_owned()] };
+    let generated = generator::generate("big.yaml", &spec, &config).unwrap_or_else(|err| panic!("{err}"));
+    assert_eq!(generated.operations, 5);
+}
+
+/// A copy of `generated/` in a temporary directory, plus a listing of its files and their bytes.
+struct Tree {
+    root: PathBuf,
+}
+
+impl Tree {
+    fn copy_of_generated(name: &str) -> Tree {
+        let root = project_root().join("target/bad-spec-trees").join(name);
+        let _ = fs::remove_dir_all(&root);
+        copy_dir(&project_root().join("generated"), &root);
+        Tree { root }
+    }
+
+    fn snapshot(&self) -> BTreeMap<PathBuf, Vec<u8>> {
+        let mut files = BTreeMap::new();
+        let mut stack = vec![self.root.clone()];
+        while let Some(dir) = stack.pop() {
+            for entry in fs::read_dir(&dir).expect("read dir").filter_map(Result::ok) {
+                let path = entry.path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else {
+                    files.insert(path.clone(), fs::read(&path).expect("read file"));
+                }
+            }
+        }
+        files
+    }
+
+    fn codegen(&self, spec: &Path, config: &Path) -> Status {
+        let args = ["codegen", "--spec", &spec.display().to_string(), "--config", &config.display().to_string(), "--out", &self.root.display().to_string()];
+        run(args.iter().map(Into::into))
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).expect("create dir");
+    for entry in fs::read_dir(from).expect("read dir").filter_map(Result::ok) {
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            fs::copy(entry.path(), &target).expect("copy file");
+        }
+    }
+}
+
+fn bad_config() -> PathBuf {
+    let path = project_root().join("target/bad-spec-trees/gadgets.toml");
+    fs::create_dir_all(path.parent().expect("parent")).expect("create dir");
+    fs::write(&path, "tags = [\"Gadgets\"]\n").expect("write config");
+    path
+}
+
+#[test]
+fn a_failed_codegen_exits_non_zero_and_leaves_the_tree_byte_identical() {
+    let config = bad_config();
+    for (name, _, _) in REJECTED {
+        let tree = Tree::copy_of_generated(&format!("rejected-{name}"));
+        let before = tree.snapshot();
+        let status = tree.codegen(&project_root().join("tests/fixtures/bad").join(name), &config);
+        assert_eq!(status, Status::Failed, "{name}");
+        assert_eq!(status.code(), 2);
+        assert!(tree.snapshot() == before, "{name}: the output tree changed");
+    }
+}
+
+#[test]
+fn a_write_that_fails_midway_leaves_the_old_tree_intact() {
+    let tree = Tree::copy_of_generated("interrupted");
+    // Make the spec generate different content, so every file must be rewritten.
+    let spec_text = fs::read_to_string(project_root().join("spec/asana_webhooks.yaml")).expect("read spec")
+        .replace("operationId: getWebhook\n", "operationId: fetchWebhook\n");
+    let spec = tree.root.join("changed.yaml");
+    fs::write(&spec, spec_text).expect("write spec");
+    // A directory where the last file's temporary copy would go makes that write fail.
+    fs::create_dir_all(tree.root.join("src/api/webhooks.rs.codegen-tmp")).expect("block the temporary file");
+    let before = tree.snapshot();
+    let status = tree.codegen(&spec, &project_root().join("spec/codegen.toml"));
+    assert_eq!(status, Status::Failed);
+    assert!(tree.snapshot() == before, "a failed write changed the tree");
+    let leftovers: Vec<_> = fs::read_dir(tree.root.join("src/api")).expect("read api dir").filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned()).filter(|n| n.ends_with(".codegen-tmp") && n != "webhooks.rs.codegen-tmp").collect();
+    assert!(leftovers.is_empty(), "temporary files left behind: {leftovers:?}");
+}
+
+#[test]
+fn codegen_never_touches_files_it_did_not_generate() {
+    let tree = Tree::copy_of_generated("hand-written");
+    let hand_written = tree.root.join("src/api/notes.rs");
+    fs::write(&hand_written, "// my own notes, not generated\n").expect("write hand-written file");
+    let obsolete = tree.root.join("src/api/tasks.rs");
+    fs::write(&obsolete, format!("{} from old.yaml (sha256 0).\n", xtask::codegen::GENERATED_MARKER)).expect("write obsolete generated file");
+    let status = tree.codegen(&project_root().join("spec/asana_webhooks.yaml"), &project_root().join("spec/codegen.toml"));
+    assert_eq!(status, Status::Success);
+    assert_eq!(fs::read_to_string(&hand_written).expect("hand-written file kept"), "// my own notes, not generated\n");
+    assert!(!obsolete.exists(), "a generated file that is no longer produced is removed");
+    assert!(fs::read(tree.root.join("src/lib.rs")).expect("lib.rs") == fs::read(project_root().join("generated/src/lib.rs")).expect("lib.rs"));
+}

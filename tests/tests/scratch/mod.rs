@@ -1,0 +1,70 @@
+//! Compiles generated clients outside the workspace: each becomes a crate (the hand-written part of
+//! `generated/` plus the generated files) in one scratch workspace under `target/`, checked by one clippy run.
+
+use std::fs;
+use std::path::Path;
+use std::process::Command;
+
+use generator::Generated;
+use xtask::project_root;
+
+/// Runs `cargo clippy -D warnings` over one crate per `(name, generated)`; `Err` holds clippy's output.
+/// `workspace` names the scratch directory; all scratch workspaces share one target directory.
+pub fn clippy_clients(workspace: &str, clients: &[(String, Generated)]) -> Result<(), String> {
+    let root = project_root();
+    let scratch = root.join("target/scratch-clients").join(workspace);
+    let _ = fs::remove_dir_all(&scratch);
+    let mut members = Vec::new();
+    for (name, generated) in clients {
+        let suffix: String = name.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect();
+        let member = format!("crates/{suffix}");
+        let dir = scratch.join(&member);
+        copy_hand_written_crate(&root.join("generated"), &dir, &suffix);
+        for file in &generated.files {
+            let path = dir.join(&file.path);
+            fs::create_dir_all(path.parent().expect("file path has a parent")).expect("create dir");
+            fs::write(&path, &file.contents).expect("write generated file");
+        }
+        members.push(member);
+    }
+    let manifest = fs::read_to_string(root.join("Cargo.toml")).expect("read workspace manifest");
+    let members_line = format!("members = [{}]", members.iter().map(|m| format!("\"{m}\"")).collect::<Vec<_>>().join(", "));
+    let manifest: Vec<&str> = manifest
+        .lines()
+        .map(|line| if line.starts_with("members = ") { members_line.as_str() } else { line })
+        .collect();
+    fs::write(scratch.join("Cargo.toml"), manifest.join("\n")).expect("write scratch manifest");
+    let _ = fs::copy(root.join("Cargo.lock"), scratch.join("Cargo.lock"));
+    let output = Command::new(env!("CARGO"))
+        .args(["clippy", "--workspace", "--offline", "--quiet", "--", "-D", "warnings"])
+        .current_dir(&scratch)
+        .env("CARGO_TARGET_DIR", root.join("target/scratch-clients/target"))
+        .output()
+        .expect("run cargo clippy");
+    if output.status.success() {
+        Ok(())
+    } else {
+        Err(format!("in {}:\n{}", scratch.display(), String::from_utf8_lossy(&output.stderr)))
+    }
+}
+
+/// Copies the hand-written part of the client crate (manifest, lib.rs, runtime) under a unique package name.
+fn copy_hand_written_crate(from: &Path, to: &Path, suffix: &str) {
+    fs::create_dir_all(to.join("src/runtime")).expect("create crate dir");
+    let manifest = fs::read_to_string(from.join("Cargo.toml"))
+        .expect("read client manifest")
+        .replace("name = \"asana-client\"", &format!("name = \"asana-client-{}\"", suffix.replace('_', "-")))
+        .replace("name = \"asana_client\"", &format!("name = \"asana_client_{suffix}\""));
+    fs::write(to.join("Cargo.toml"), manifest).expect("write manifest");
+    for file in ["clippy.toml", "src/lib.rs"] {
+        if from.join(file).exists() {
+            fs::copy(from.join(file), to.join(file)).expect("copy hand-written file");
+        }
+    }
+    for entry in fs::read_dir(from.join("src/runtime")).expect("read runtime dir") {
+        let path = entry.expect("runtime entry").path();
+        if path.is_file() {
+            fs::copy(&path, to.join("src/runtime").join(path.file_name().expect("file name"))).expect("copy runtime file");
+        }
+    }
+}
