@@ -686,7 +686,7 @@ impl<'s> Lowering<'s> {
         if properties.len() != 1 || !properties.contains_key("data") {
             return Err(self.error(&schema_pointer, "request body envelope must have exactly one property, `data`"));
         }
-        let context = Context { pointer: pointer_push(&pointer, "data"), name: format!("{builder_name}Data"), side: Side::Request, property: Some("data".to_owned()) };
+        let context = Context { pointer: pointer_push(&pointer, "data"), name: format!("{builder_name}RequestData"), side: Side::Request, property: Some("data".to_owned()) };
         let data = &properties["data"];
         let ty = self.type_of(data.into(), &context)?;
         let doc = body.description.as_deref().map(docs::to_rustdoc).filter(|d| !d.is_empty())
@@ -729,7 +729,7 @@ impl<'s> Lowering<'s> {
             return Ok((ResponseBody::Whole(self.type_of(schema.into(), &context)?), Vec::new()));
         };
         if properties.len() == 1 {
-            let data_context = Context { pointer: pointer_push(&properties_pointer, "data"), name: format!("{builder_name}Data"), side: Side::Response, property: Some("data".to_owned()) };
+            let data_context = Context { pointer: pointer_push(&properties_pointer, "data"), name: format!("{builder_name}ResponseData"), side: Side::Response, property: Some("data".to_owned()) };
             return Ok((ResponseBody::Data(self.type_of((&properties["data"]).into(), &data_context)?), Vec::new()));
         }
         self.model(envelope, &context, None)?;
