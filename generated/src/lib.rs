@@ -35,7 +35,14 @@
 //!
 //! Every operation fails with an [`Error`]; a non-success response is an [`ApiError`] holding
 //! the status and Asana's error messages. Requests are made with `reqwest`, so they need a
-//! Tokio runtime.
+//! Tokio runtime; the `blocking` cargo feature adds `asana_client::blocking`, a facade that
+//! brings its own.
+//!
+//! Rate limits, server errors, dropped connections and timeouts are retried as a
+//! [`RetryPolicy`] allows (for `GET`, `PUT` and `DELETE` only, by default). Timeouts, headers
+//! and the retry policy can be set for the client ([`ClientBuilder`]) or for some requests
+//! ([`Client::with_timeout`], [`Client::with_header`], [`Client::with_retry_policy`]). Each
+//! request is traced as a `tracing` span named `asana_request`.
 //!
 //! Operations are methods of [`Client`]; their request builders are in [`webhooks`], the
 //! request and response bodies in [`models`], and the typed `opt_fields` values in

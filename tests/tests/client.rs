@@ -3,6 +3,7 @@
 
 mod support;
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use asana_client::models::{
@@ -650,7 +651,15 @@ async fn full_webhook_decodes_every_field() {
 /// Three pages of webhooks `1`..`5` (2, 2 and 1 items) chained by offsets `p2` and `p3`. The
 /// server ignores `limit`, so a capped client must cut the page itself.
 async fn three_page_server() -> Server {
-    Server::start(|request| {
+    let served = AtomicUsize::new(0);
+    Server::start(move |request| {
+        // A client that loops over the same pages gets an error instead of hanging the test.
+        if served.fetch_add(1, Ordering::SeqCst) >= 10 {
+            return Reply::json(
+                400,
+                json!({"errors": [{"message": "test: too many pages"}]}),
+            );
+        }
         let (data, next) = match request.params("offset").as_slice() {
             [] => (vec!["1", "2"], Some("p2")),
             ["p2"] => (vec!["3", "4"], Some("p3")),

@@ -14,7 +14,8 @@ use super::Error;
 /// repeating those has the same effect as sending them once. `POST` (creating a webhook) is
 /// never retried unless [`retry_non_idempotent`](Self::retry_non_idempotent) is set, because a
 /// request whose response was lost may still have created the webhook, and Asana has no
-/// idempotency keys to tell.
+/// idempotency keys to tell. Other statuses, and success responses that cannot be decoded,
+/// are not retried: sending the same request again would fail the same way.
 ///
 /// Before a retry the client waits for the `Retry-After` of a `429` when the server sent one.
 /// Otherwise (Asana's concurrency limit sends none, nor do server errors) it waits an
