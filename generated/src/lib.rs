@@ -54,4 +54,4 @@ mod runtime;
 pub use api::*;
 #[cfg(feature = "blocking")]
 pub use runtime::blocking;
-pub use runtime::{ApiError, Client, ClientBuilder, Error, OptField, Page, RetryPolicy, Secret};
+pub use runtime::{ApiError, Client, ClientBuilder, Error, ErrorDetail, OptField, Page, RetryPolicy, Secret};

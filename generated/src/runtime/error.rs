@@ -79,6 +79,31 @@ fn at_path(path: &str) -> String {
     }
 }
 
+/// One entry of the `errors` array that Asana sends with every failure.
+///
+/// The runtime reads this shape itself rather than through the generated models: it is the same for
+/// every endpoint, and error handling must not depend on which schemas a spec happens to include.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct ErrorDetail {
+    /// What went wrong.
+    #[serde(default)]
+    pub message: Option<String>,
+    /// Where to read about fixing it.
+    #[serde(default)]
+    pub help: Option<String>,
+    /// On `500` errors: a phrase that identifies the failure for Asana's support.
+    #[serde(default)]
+    pub phrase: Option<String>,
+}
+
+/// An Asana error body: `{"errors": [...]}`.
+#[derive(serde::Deserialize)]
+struct ErrorBody {
+    #[serde(default)]
+    errors: Option<Vec<ErrorDetail>>,
+}
+
 /// A non-success response from the API.
 ///
 /// Asana explains failures in an `errors` array; when the body has that shape its entries are
@@ -92,7 +117,7 @@ fn at_path(path: &str) -> String {
 pub struct ApiError {
     operation_id: &'static str,
     status: StatusCode,
-    errors: Vec<crate::models::Error>,
+    errors: Vec<ErrorDetail>,
     raw_body: Option<String>,
     retry_after: Option<Duration>,
     attempts: u32,
@@ -105,7 +130,7 @@ impl ApiError {
         headers: &HeaderMap,
         body: &[u8],
     ) -> Self {
-        let errors = serde_json::from_slice::<crate::models::ErrorResponse>(body)
+        let errors = serde_json::from_slice::<ErrorBody>(body)
             .ok()
             .and_then(|response| response.errors)
             .filter(|errors| !errors.is_empty());
@@ -141,7 +166,7 @@ impl ApiError {
     }
 
     /// The entries of Asana's `errors` array; empty when the body did not have that shape.
-    pub fn errors(&self) -> &[crate::models::Error] {
+    pub fn errors(&self) -> &[ErrorDetail] {
         &self.errors
     }
 

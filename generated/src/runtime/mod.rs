@@ -12,11 +12,23 @@ mod retry;
 mod secret;
 
 pub use client::{Client, ClientBuilder};
-pub use error::{ApiError, Error};
+pub use error::{ApiError, Error, ErrorDetail};
 pub use opt_fields::OptField;
+#[allow(
+    unused_imports,
+    reason = "generated code uses this only when its spec has `opt_fields` parameters"
+)]
 pub(crate) use opt_fields::OptFields;
 pub use pagination::Page;
+#[allow(
+    unused_imports,
+    reason = "generated code uses this only when its spec has paginated operations"
+)]
 pub(crate) use pagination::{Paginated, items, pages};
+#[allow(
+    unused_imports,
+    reason = "generated code uses this only when its spec has path parameters"
+)]
 pub(crate) use request::{Request, encode_path_segment};
 pub use retry::RetryPolicy;
 pub use secret::Secret;

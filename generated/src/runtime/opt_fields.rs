@@ -14,11 +14,19 @@ pub trait OptField: Copy {
 ///
 /// Keeps the order in which fields were first added, so requests are reproducible, and drops
 /// repeats, so the query stays short.
+#[allow(
+    dead_code,
+    reason = "generated code uses this only when its spec has `opt_fields` parameters"
+)]
 #[derive(Debug, Clone, Default)]
 pub(crate) struct OptFields {
     paths: Vec<Cow<'static, str>>,
 }
 
+#[allow(
+    dead_code,
+    reason = "generated code uses this only when its spec has `opt_fields` parameters"
+)]
 impl OptFields {
     /// Adds typed fields; their paths are static, so this does not allocate per field.
     pub(crate) fn extend_typed<F: OptField>(&mut self, fields: impl IntoIterator<Item = F>) {

@@ -26,6 +26,10 @@ pub trait Page {
 }
 
 /// Implemented by the request builder of every paginated operation.
+#[allow(
+    dead_code,
+    reason = "generated code uses this only when its spec has paginated operations"
+)]
 pub(crate) trait Paginated<'a>: Clone + Send + 'a {
     /// The response of one request.
     type Page: Page + Send + 'a;
@@ -56,6 +60,10 @@ pub(crate) trait Paginated<'a>: Clone + Send + 'a {
 /// With a cap, the page that reaches it is truncated, no further page is requested, and a
 /// request's `limit` is lowered to the number of items still wanted. A cap of 0 requests
 /// nothing. The stream ends after the first error.
+#[allow(
+    dead_code,
+    reason = "generated code uses this only when its spec has paginated operations"
+)]
 pub(crate) fn pages<'a, R: Paginated<'a>>(
     request: R,
 ) -> impl Stream<Item = Result<R::Page, Error>> + Send + 'a {
@@ -96,6 +104,10 @@ pub(crate) fn pages<'a, R: Paginated<'a>>(
 }
 
 /// Like [`pages`], yielding the items of each page in order.
+#[allow(
+    dead_code,
+    reason = "generated code uses this only when its spec has paginated operations"
+)]
 pub(crate) fn items<'a, R: Paginated<'a>>(
     request: R,
 ) -> impl Stream<Item = Result<<R::Page as Page>::Item, Error>> + Send + 'a
@@ -108,6 +120,10 @@ where
 }
 
 /// Asks for no more than `remaining` items, so the last page is not larger than needed.
+#[allow(
+    dead_code,
+    reason = "generated code uses this only when its spec has paginated operations"
+)]
 fn lower_limit<'a, R: Paginated<'a>>(request: &mut R, remaining: usize) {
     if let Ok(remaining) = i64::try_from(remaining) {
         if request.limit().is_some_and(|limit| remaining < limit) {

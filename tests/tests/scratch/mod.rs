@@ -56,7 +56,7 @@ fn copy_hand_written_crate(from: &Path, to: &Path, suffix: &str) {
         .replace("name = \"asana-client\"", &format!("name = \"asana-client-{}\"", suffix.replace('_', "-")))
         .replace("name = \"asana_client\"", &format!("name = \"asana_client_{suffix}\""));
     fs::write(to.join("Cargo.toml"), manifest).expect("write manifest");
-    for file in ["clippy.toml", "src/lib.rs"] {
+    for file in ["build.rs", "clippy.toml", "src/lib.rs"] {
         if from.join(file).exists() {
             fs::copy(from.join(file), to.join(file)).expect("copy hand-written file");
         }
