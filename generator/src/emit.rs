@@ -284,7 +284,12 @@ fn operation_doc(op: &Operation, module: &Module) -> String {
     if !optional.is_empty() {
         doc.push_str(&format!("\n# Optional parameters\n\nSet on the returned [`{0}`](crate::{1}::{0}):\n\n", op.builder_name, module.name));
         for param in optional {
-            let link = format!("[`{0}`](crate::{1}::{2}::{0})", param.name, module.name, op.builder_name);
+            // Without a typed set, `opt_fields` is only reachable through its raw setter.
+            let method = match param.kind {
+                ParamKind::OptFields { set: None } => format!("{}_raw", param.name),
+                _ => param.name.clone(),
+            };
+            let link = format!("[`{method}`](crate::{}::{}::{method})", module.name, op.builder_name);
             doc.push_str(&list_item(&link, &param.doc));
         }
     }
@@ -423,7 +428,7 @@ fn setter(param: &Param, op: &Operation) -> TokenStream {
 fn send(op: &Operation) -> TokenStream {
     let operation_id = &op.operation_id;
     let method = format_ident!("{}", op.http_method);
-    let path = path_expression(op);
+    let (path_bindings, path) = path_expression(op);
     let queries = op.params.iter().filter(|p| p.location == ParamLocation::Query).map(|p| {
         let wire = &p.wire_name;
         let field = ident(&p.name);
@@ -446,6 +451,7 @@ fn send(op: &Operation) -> TokenStream {
     quote! {
         #doc
         pub async fn send(self) -> Result<#return_ty, crate::Error> {
+            #path_bindings
             let request = crate::runtime::Request::new(#operation_id, reqwest::Method::#method, #path)
                 #(#queries)*;
             #body
@@ -454,32 +460,32 @@ fn send(op: &Operation) -> TokenStream {
     }
 }
 
-/// The expression building the request path, percent-encoding each path parameter.
-fn path_expression(op: &Operation) -> TokenStream {
+/// Statements binding each percent-encoded path parameter, and the expression building the path from them.
+fn path_expression(op: &Operation) -> (TokenStream, TokenStream) {
+    let mut bindings = TokenStream::new();
     let mut template = String::new();
-    let mut args: Vec<TokenStream> = Vec::new();
     let mut rest = op.path.as_str();
     while let Some(start) = rest.find('{') {
         let Some(length) = rest[start..].find('}') else { break };
         let wire_name = &rest[start + 1..start + length];
         template.push_str(&rest[..start]);
-        template.push_str("{}");
         let param = op.params.iter().find(|p| p.location == ParamLocation::Path && p.wire_name == wire_name);
         if let Some(param) = param {
             let field = ident(&param.name);
-            args.push(if *param_type(param) == TypeRef::String {
-                quote!(crate::runtime::encode_path_segment(&self.#field))
+            template.push_str(&format!("{{{}}}", param.name));
+            bindings.extend(if *param_type(param) == TypeRef::String {
+                quote!(let #field = crate::runtime::encode_path_segment(&self.#field);)
             } else {
-                quote!(crate::runtime::encode_path_segment(&self.#field.to_string()))
+                quote!(let #field = crate::runtime::encode_path_segment(&self.#field.to_string());)
             });
         }
         rest = &rest[start + length + 1..];
     }
     template.push_str(rest);
-    if args.is_empty() {
-        quote!(#template.to_owned())
+    if bindings.is_empty() {
+        (bindings, quote!(#template.to_owned()))
     } else {
-        quote!(format!(#template, #(#args),*))
+        (bindings, quote!(format!(#template)))
     }
 }
 

@@ -42,7 +42,9 @@ fn separate_items(code: &str) -> String {
         let Some(next) = lines.get(index + 1) else { continue };
         let indent = line.len() - line.trim_start().len();
         let next_indent = next.len() - next.trim_start().len();
-        if line.trim() == "}" && next_indent == indent && !next.trim().is_empty() && !next.trim_start().starts_with('}') {
+        let ends_item = line.trim() == "}" || (indent == 0 && (line.ends_with(';') || line.ends_with('}')));
+        let next_starts_item = !next.trim().is_empty() && !next.trim_start().starts_with('}');
+        if ends_item && next_indent == indent && next_starts_item {
             out.push('\n');
         }
     }

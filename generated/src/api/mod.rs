@@ -3,7 +3,9 @@
 
 /// Request and response bodies of the API.
 pub mod models;
+
 /// Typed values for the `opt_fields` parameter: the fields each operation can include.
 pub mod opt_fields;
-/// Register, inspect, adjust and remove webhooks. A webhook asks Asana to POST change notifications for one resource (a task, project, portfolio and so on) to a URL you control; each delivery carries a list of [events](/reference/events).
+
+/// Register, inspect, adjust and remove webhooks. A webhook asks Asana to POST change notifications for one resource (a task, project, portfolio and so on) to a URL you control; each delivery carries a list of [events](https://developers.asana.com/reference/events).
 pub mod webhooks;

@@ -35,6 +35,7 @@ impl CreateWebhookResponse {
 /// Placeholder `{}` returned by calls whose only result is success itself, signalled by the 2xx status.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct EmptyResponse {}
+
 /// The `Error` object of the Asana API.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Error {
@@ -58,7 +59,7 @@ pub struct ErrorResponse {
 }
 
 /// One change notification. Webhook deliveries carry a list of these, and
-/// so does the [events](/reference/events) endpoint.
+/// so does the [events](https://developers.asana.com/reference/events) endpoint.
 ///
 /// `user` is whoever caused the change, which need not be the person who
 /// subscribed; changes made by Asana itself have no user, so expect
@@ -110,7 +111,7 @@ pub struct EventResponseChange {
     /// How the field was modified: `changed`, `added` or `removed`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action: Option<String>,
-    /// The value the field now holds, if it is an Asana object. Sent only with `change.action` = `changed`. Webhook deliveries include just its `gid` and `resource_type`; the [events](/reference/events) endpoint returns the compact form.
+    /// The value the field now holds, if it is an Asana object. Sent only with `change.action` = `changed`. Webhook deliveries include just its `gid` and `resource_type`; the [events](https://developers.asana.com/reference/events) endpoint returns the compact form.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub new_value: Option<serde_json::Value>,
     /// The object that was put into the field, if it is an Asana object. Sent only with `change.action` = `added`. Webhook deliveries include just its `gid` and `resource_type`; the events endpoint returns the compact form.
@@ -181,7 +182,7 @@ pub struct UserCompact {
     pub name: Option<String>,
 }
 
-/// Restricts which [events](/reference/events) a webhook forwards. All fields that are set must match for an event to pass.
+/// Restricts which [events](https://developers.asana.com/reference/events) a webhook forwards. All fields that are set must match for an event to pass.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct WebhookFilter {
     /// Kind of object whose change produced the event; `task` matches ordinary tasks.
@@ -221,7 +222,7 @@ impl WebhookRequest {
     }
 }
 
-/// A webhook: a standing subscription that makes Asana push changes to a server. This type describes the subscription, not what gets delivered; for the delivered payload see [events](/reference/events).
+/// A webhook: a standing subscription that makes Asana push changes to a server. This type describes the subscription, not what gets delivered; for the delivered payload see [events](https://developers.asana.com/reference/events).
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct WebhookResponse {
     /// Asana's unique id for this object, as a string.

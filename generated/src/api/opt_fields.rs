@@ -144,5 +144,6 @@ impl std::fmt::Display for CreateWebhookOptField {
 
 /// The `opt_fields` values of this operation: the same set as [`CreateWebhookOptField`].
 pub type GetWebhookOptField = CreateWebhookOptField;
+
 /// The `opt_fields` values of this operation: the same set as [`CreateWebhookOptField`].
 pub type UpdateWebhookOptField = CreateWebhookOptField;

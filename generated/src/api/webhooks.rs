@@ -47,7 +47,7 @@ impl crate::Client {
     /// `X-Hook-Secret` header. Your receiver has to answer that handshake
     /// with status 200 or 204 and send the same `X-Hook-Secret` value back
     /// as a response header. Only then does the original call complete:
-    /// with <b>201</b> if the handshake succeeded, or with an error if it
+    /// with **201** if the handshake succeeded, or with an error if it
     /// did not. Your receiver must therefore be able to serve the handshake
     /// concurrently with the outgoing create call.
     ///
@@ -55,7 +55,7 @@ impl crate::Client {
     /// to check their signatures. A `target` whose host is not a valid public
     /// hostname, such as `localhost`, is rejected with 403.
     ///
-    /// ```
+    /// ```text
     /// --> Asana to target
     /// POST /receive-webhook/7654 HTTP/1.1
     /// X-Hook-Secret: 9f3ac1d2e4
@@ -410,13 +410,11 @@ impl<'a> GetWebhook<'a> {
 
     /// Sends the request. `.send().await` gives the response's `data`, [`WebhookResponse`](crate::models::WebhookResponse).
     pub async fn send(self) -> Result<crate::models::WebhookResponse, crate::Error> {
+        let webhook_gid = crate::runtime::encode_path_segment(&self.webhook_gid);
         let request = crate::runtime::Request::new(
                 "getWebhook",
                 reqwest::Method::GET,
-                format!(
-                    "/webhooks/{}", crate ::runtime::encode_path_segment(& self
-                    .webhook_gid)
-                ),
+                format!("/webhooks/{webhook_gid}"),
             )
             .query_list("opt_fields", &self.opt_fields)
             .query_opt("opt_pretty", self.pretty);
@@ -464,13 +462,11 @@ impl<'a> UpdateWebhook<'a> {
 
     /// Sends the request. `.send().await` gives the response's `data`, [`WebhookResponse`](crate::models::WebhookResponse).
     pub async fn send(self) -> Result<crate::models::WebhookResponse, crate::Error> {
+        let webhook_gid = crate::runtime::encode_path_segment(&self.webhook_gid);
         let request = crate::runtime::Request::new(
                 "updateWebhook",
                 reqwest::Method::PUT,
-                format!(
-                    "/webhooks/{}", crate ::runtime::encode_path_segment(& self
-                    .webhook_gid)
-                ),
+                format!("/webhooks/{webhook_gid}"),
             )
             .query_list("opt_fields", &self.opt_fields)
             .query_opt("opt_pretty", self.pretty);
@@ -497,13 +493,11 @@ impl<'a> DeleteWebhook<'a> {
 
     /// Sends the request. `.send().await` gives the response's `data`, [`EmptyResponse`](crate::models::EmptyResponse).
     pub async fn send(self) -> Result<crate::models::EmptyResponse, crate::Error> {
+        let webhook_gid = crate::runtime::encode_path_segment(&self.webhook_gid);
         let request = crate::runtime::Request::new(
                 "deleteWebhook",
                 reqwest::Method::DELETE,
-                format!(
-                    "/webhooks/{}", crate ::runtime::encode_path_segment(& self
-                    .webhook_gid)
-                ),
+                format!("/webhooks/{webhook_gid}"),
             )
             .query_opt("opt_pretty", self.pretty);
         self.client.send_data(request).await

@@ -2,7 +2,7 @@
 
 use std::borrow::Cow;
 
-/// A value of one of the typed `opt_fields` enums in [`crate::opt_fields`].
+/// A value of one of the typed `opt_fields` enums (generated into the crate's `opt_fields` module).
 ///
 /// Each variant stands for one field path, such as `resource.name`.
 pub trait OptField: Copy {
