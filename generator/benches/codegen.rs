@@ -1,0 +1,208 @@
+//! Codegen against its floor (issue 6, item 1); see BENCHMARKS.md.
+//!
+//! For each spec (`spec/asana_webhooks.yaml`, and Asana's upstream `../shared/asana/asana_oas.yaml`
+//! when it is there):
+//!
+//! - (a) `floor`: read the file and parse it with serde_yaml into `openapiv3::OpenAPI`;
+//! - (b) `codegen`: read the file and run the whole pipeline (`generator::generate`) with
+//!   `spec/codegen.toml`;
+//! - (c) `value`: read the file and parse it into a generic `serde_yaml::Value` (what the generator's
+//!   load stage starts with);
+//! - and each stage on its own: `load`, `select`, `lower`, `render` (emit + format).
+//!
+//! Criterion measures each of them; then, under `cargo bench`, a paired run measures a, b and c
+//! interleaved (round after round, the order rotating), so that load from other processes hits all
+//! three alike, and prints the medians and the median of the per-round ratios b/a and c/a.
+//! `BENCH_ROUNDS` sets the number of rounds (default 15); `BENCH_PAIRED_ONLY=1` skips criterion.
+
+use std::hint::black_box;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use criterion::Criterion;
+use generator::Config;
+
+/// A spec to benchmark.
+struct Spec {
+    label: &'static str,
+    path: PathBuf,
+    /// The bare file name, as `cargo xtask codegen` passes it to the generator.
+    name: String,
+}
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("generator/ has a parent")
+}
+
+fn specs() -> Vec<Spec> {
+    let spec = |label, path: PathBuf| {
+        let name = path.file_name().expect("a file").to_string_lossy().into_owned();
+        Spec { label, path, name }
+    };
+    let mut specs = vec![spec("spec", root().join("spec/asana_webhooks.yaml"))];
+    let upstream = root().join("../shared/asana/asana_oas.yaml");
+    if upstream.is_file() {
+        specs.push(spec("upstream", upstream));
+    } else {
+        eprintln!(
+            "note: {} is missing, so the upstream benchmarks are skipped; put Asana's OpenAPI document \
+             (asana_oas.yaml) in shared/asana/ beside this repository to run them",
+            upstream.display()
+        );
+    }
+    specs
+}
+
+fn config() -> Config {
+    let path = root().join("spec/codegen.toml");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("{}: {err}", path.display()));
+    Config::parse("codegen.toml", &text).expect("spec/codegen.toml is valid")
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|err| panic!("{}: {err}", path.display()))
+}
+
+/// (a) The floor: read and parse into `openapiv3::OpenAPI`.
+fn floor(spec: &Spec) -> openapiv3::OpenAPI {
+    serde_yaml::from_str(&read(&spec.path)).unwrap_or_else(|err| panic!("{}: {err}", spec.path.display()))
+}
+
+/// (b) The whole codegen, as `cargo xtask codegen` runs it (minus comparing with the files on disk).
+fn codegen(spec: &Spec, config: &Config) -> generator::Generated {
+    generator::generate(&spec.name, &read(&spec.path), config).unwrap_or_else(|err| panic!("{err}"))
+}
+
+/// (c) Read and parse into a generic YAML value.
+fn value(spec: &Spec) -> serde_yaml::Value {
+    serde_yaml::from_str(&read(&spec.path)).unwrap_or_else(|err| panic!("{}: {err}", spec.path.display()))
+}
+
+fn criterion_benches(c: &mut Criterion, specs: &[Spec], config: &Config) {
+    for spec in specs {
+        let text = read(&spec.path);
+        let mut group = c.benchmark_group(format!("codegen/{}", spec.label));
+        if text.len() > 1_000_000 {
+            // Each iteration takes a good part of a second: fewer, longer samples.
+            group.sample_size(10).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(8));
+        }
+        group.bench_function("a_floor_openapiv3", |b| b.iter(|| floor(black_box(spec))));
+        group.bench_function("b_codegen", |b| b.iter(|| codegen(black_box(spec), config)));
+        group.bench_function("c_value", |b| b.iter(|| value(black_box(spec))));
+
+        let document = generator::load::Document::parse(&spec.name, &text).expect("loads");
+        let selection = generator::select::select(&document, config).expect("selects");
+        let api = generator::lower::lower(&selection, config).expect("lowers");
+        group.bench_function("stage_load", |b| {
+            b.iter(|| generator::load::Document::parse(&spec.name, black_box(&text)).expect("loads"));
+        });
+        group.bench_function("stage_select", |b| {
+            b.iter(|| generator::select::select(black_box(&document), config).expect("selects"));
+        });
+        group.bench_function("stage_lower", |b| {
+            b.iter(|| generator::lower::lower(black_box(&selection), config).expect("lowers"));
+        });
+        group.bench_function("stage_render", |b| b.iter(|| generator::render(black_box(&api)).expect("renders")));
+        group.finish();
+    }
+}
+
+/// Times each case once per round, rotating the order each round; `times[case][round]`.
+fn paired(rounds: usize, cases: &mut [&mut dyn FnMut()]) -> Vec<Vec<Duration>> {
+    let mut times = vec![Vec::with_capacity(rounds); cases.len()];
+    for case in cases.iter_mut() {
+        case(); // warm-up
+    }
+    for round in 0..rounds {
+        for offset in 0..cases.len() {
+            let index = (round + offset) % cases.len();
+            let started = Instant::now();
+            cases[index]();
+            times[index].push(started.elapsed());
+        }
+    }
+    times
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    let mid = values.len() / 2;
+    if values.len() % 2 == 1 { values[mid] } else { (values[mid - 1] + values[mid]) / 2.0 }
+}
+
+fn millis(times: &[Duration]) -> f64 {
+    median(times.iter().map(|t| t.as_secs_f64() * 1e3).collect())
+}
+
+/// The median over rounds of `times[i] / base[i]`.
+fn ratio(times: &[Duration], base: &[Duration]) -> f64 {
+    median(times.iter().zip(base).map(|(t, b)| t.as_secs_f64() / b.as_secs_f64()).collect())
+}
+
+fn paired_report(specs: &[Spec], config: &Config, rounds: usize) {
+    println!("\n== codegen vs floor, paired: {rounds} rounds of a, b and c interleaved; medians");
+    for spec in specs {
+        let mut a = || drop(black_box(floor(spec)));
+        let mut b = || drop(black_box(codegen(spec, config)));
+        let mut c = || drop(black_box(value(spec)));
+        let times = paired(rounds, &mut [&mut a, &mut b, &mut c]);
+        let (ta, tb, tc) = (&times[0], &times[1], &times[2]);
+        println!(
+            "{:<9} a floor (read + openapiv3) {:>9.2} ms | b codegen {:>9.2} ms | c value {:>9.2} ms | b/a {:.3} (target <= 1.15) | c/a {:.3}",
+            spec.label,
+            millis(ta),
+            millis(tb),
+            millis(tc),
+            ratio(tb, ta),
+            ratio(tc, ta),
+        );
+
+        // Where b's time goes: the public stage functions, timed one after the other in each round.
+        let mut stages: [Vec<Duration>; 5] = Default::default();
+        for _ in 0..rounds {
+            let started = Instant::now();
+            let text = read(&spec.path);
+            let read_done = Instant::now();
+            let document = generator::load::Document::parse(&spec.name, &text).expect("loads");
+            let loaded = Instant::now();
+            let selection = generator::select::select(&document, config).expect("selects");
+            let selected = Instant::now();
+            let api = generator::lower::lower(&selection, config).expect("lowers");
+            let lowered = Instant::now();
+            black_box(generator::render(&api).expect("renders"));
+            let rendered = Instant::now();
+            let marks = [started, read_done, loaded, selected, lowered, rendered];
+            for (stage, pair) in stages.iter_mut().zip(marks.windows(2)) {
+                stage.push(pair[1] - pair[0]);
+            }
+        }
+        let [read_t, load, select, lower, render] = &stages;
+        println!(
+            "{:<9} stages: read {:.2} ms, load {:.2} ms, select {:.2} ms, lower {:.2} ms, render (emit + format) {:.2} ms",
+            spec.label,
+            millis(read_t),
+            millis(load),
+            millis(select),
+            millis(lower),
+            millis(render),
+        );
+    }
+}
+
+fn main() {
+    let specs = specs();
+    let config = config();
+    // `cargo bench` passes `--bench`; `cargo test --benches` does not, and criterion then runs each
+    // benchmark once as a test.
+    // `--profile-time` (for a profiler) runs the criterion benchmarks alone.
+    let bench_mode = std::env::args().any(|arg| arg == "--bench") && !std::env::args().any(|arg| arg == "--profile-time");
+    if std::env::var_os("BENCH_PAIRED_ONLY").is_none() || !bench_mode {
+        let mut criterion = Criterion::default().configure_from_args();
+        criterion_benches(&mut criterion, &specs, &config);
+        criterion.final_summary();
+    }
+    if bench_mode {
+        let rounds = std::env::var("BENCH_ROUNDS").ok().and_then(|r| r.parse().ok()).unwrap_or(15);
+        paired_report(&specs, &config, rounds);
+    }
+}
