@@ -377,7 +377,7 @@ impl<'s> Lowering<'s> {
                 return Err(self.error(&property.pointer, message));
             }
             let required = merged.required.iter().any(|r| r == &property.json_name);
-            let doc = self.property_doc(property.schema, &property.json_name);
+            let doc = self.property_doc(property.schema, &property.json_name, &ty);
             fields.push(Field {
                 name,
                 json_name: property.json_name,
@@ -447,7 +447,7 @@ impl<'s> Lowering<'s> {
     }
 
     /// Doc of a property: its own description, else its decoration's, else the referenced schema's.
-    fn property_doc(&self, schema: SchemaRef<'s>, json_name: &str) -> String {
+    fn property_doc(&self, schema: SchemaRef<'s>, json_name: &str, ty: &TypeRef) -> String {
         let description = match schema {
             SchemaRef::Inline(schema) => schema.schema_data.description.clone().or_else(|| {
                 let SchemaKind::AllOf { all_of } = &schema.schema_kind else { return None };
@@ -466,8 +466,17 @@ impl<'s> Lowering<'s> {
             let target = self.selection.components.schemas.get(reference)?.as_item()?;
             target.schema_data.description.clone()
         });
-        description.map(|d| docs::to_rustdoc(&d)).filter(|d| !d.is_empty())
-            .unwrap_or_else(|| format!("The {} field.", docs::code_span(json_name)))
+        description.map(|d| docs::to_rustdoc(&d)).filter(|d| !d.is_empty()).unwrap_or_else(|| {
+            let name = docs::code_span(json_name);
+            match ty {
+                TypeRef::Model(model) => format!("{name}: a [`{model}`]."),
+                TypeRef::List(item) => match item.as_ref() {
+                    TypeRef::Model(model) => format!("{name}: a list of [`{model}`]."),
+                    _ => format!("The {name} field."),
+                },
+                _ => format!("The {name} field."),
+            }
+        })
     }
 
     // ----- operations -----

@@ -18,7 +18,7 @@ pub struct AsanaNamedResource {
 /// Response body of [`Client::create_webhook`](crate::Client::create_webhook).
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CreateWebhookResponse {
-    /// The `data` field.
+    /// `data`: a [`WebhookResponse`].
     pub data: WebhookResponse,
     /// Shared secret from the handshake. Store it to check the signature on every later delivery.
     #[serde(rename = "X-Hook-Secret", default, skip_serializing_if = "Option::is_none")]
@@ -53,7 +53,7 @@ pub struct Error {
 /// Body returned with any 4xx or 5xx status. The status code tells what kind of failure it was; `errors` explains it in more detail.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ErrorResponse {
-    /// The `errors` field.
+    /// `errors`: a list of [`Error`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<Error>>,
 }
@@ -125,7 +125,7 @@ pub struct EventResponseChange {
 /// Response body of [`Client::get_webhooks`](crate::Client::get_webhooks).
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct GetWebhooksResponse {
-    /// The `data` field.
+    /// `data`: a list of [`WebhookResponse`].
     pub data: Vec<WebhookResponse>,
     /// Where to find the following page of a paginated list. It appears only when `limit` was sent, and is `null` on the last page. Offsets are short-lived and may stop working once the data changes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
