@@ -44,6 +44,10 @@
 //! ([`Client::with_timeout`], [`Client::with_header`], [`Client::with_retry_policy`]). Each
 //! request is traced as a `tracing` span named `asana_request`.
 //!
+//! The `receiver` cargo feature adds `asana_client::receiver`, the other side of webhooks: it
+//! completes the handshake of webhooks you create, checks the signature of each delivery and
+//! parses its events; the `axum` feature mounts it as an axum route.
+//!
 //! Operations are methods of [`Client`]; their request builders are in [`webhooks`], the
 //! request and response bodies in [`models`], and the typed `opt_fields` values in
 //! [`opt_fields`].
@@ -54,4 +58,6 @@ mod runtime;
 pub use api::*;
 #[cfg(feature = "blocking")]
 pub use runtime::blocking;
+#[cfg(feature = "receiver")]
+pub use runtime::receiver;
 pub use runtime::{ApiError, Client, ClientBuilder, Error, ErrorDetail, OptField, Page, RetryPolicy, Secret};

@@ -1,5 +1,6 @@
 //! The hand-written runtime that generated operations call: the client and its HTTP plumbing,
-//! errors, `opt_fields`, pagination and secrets.
+//! errors, `opt_fields`, pagination and secrets; and, with the `receiver` feature, the other
+//! side of webhooks.
 
 #[cfg(feature = "blocking")]
 pub mod blocking;
@@ -7,6 +8,8 @@ mod client;
 mod error;
 mod opt_fields;
 mod pagination;
+#[cfg(feature = "receiver")]
+pub mod receiver;
 mod request;
 mod retry;
 mod secret;

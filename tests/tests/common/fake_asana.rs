@@ -7,6 +7,13 @@
 //! every request it receives, faulty or not, so tests can assert how many attempts the client
 //! made.
 //!
+//! Webhook creation answers `201` with a made-up `X-Hook-Secret` (`fake-hook-secret-<n>`) and
+//! contacts nobody, unless [`FakeAsana::perform_handshakes`] was called: then, like Asana, it
+//! POSTs a handshake with a fresh random secret to the target, and creates the webhook only if
+//! the target answers `200` or `204` echoing it (otherwise `400`, as Asana does). Handshakes and
+//! [deliveries](FakeAsana::deliver) go to loopback targets only, so a test can never send them
+//! off the machine; other targets are refused with `400`.
+//!
 //! ```ignore
 //! let fake = FakeAsana::start().await;
 //! fake.seed_webhooks("1331", 250);
@@ -16,7 +23,9 @@
 //! ```
 
 use std::collections::{HashMap, VecDeque};
+use std::hash::{BuildHasher, RandomState};
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -43,6 +52,12 @@ const ERROR_HELP: &str = "For more information on API status codes and how to ha
 
 /// Makes offset tokens opaque: clients must pass back what they were given.
 const OFFSET_SALT: usize = 0x5eed_cafe;
+
+/// What Asana answers a create call whose target failed the handshake.
+pub const HANDSHAKE_FAILED: &str = "the remote server did not respond with the handshake secret";
+
+/// How long the fake waits for a target to answer a handshake or a delivery.
+const TARGET_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// A misbehaviour for one request, taken from the queue filled by [`FakeAsana::fail_next`]
 /// before the request is authenticated or routed.
@@ -102,6 +117,8 @@ impl Recorded {
 struct Stored {
     workspace: String,
     record: Map<String, Value>,
+    /// The `X-Hook-Secret` of the handshake, for webhooks created through the API.
+    secret: Option<String>,
 }
 
 #[derive(Default)]
@@ -132,6 +149,10 @@ struct Shared {
     faults: Mutex<VecDeque<Fault>>,
     log: Mutex<Vec<Recorded>>,
     base_url: String,
+    /// Whether creation performs a real handshake with the target.
+    handshakes: AtomicBool,
+    /// Sends handshakes and deliveries to targets.
+    http: reqwest::Client,
 }
 
 /// Locks `mutex` even if a test thread panicked while holding it.
@@ -154,6 +175,12 @@ impl FakeAsana {
         let addr = listener.local_addr().unwrap();
         let shared = Arc::new(Shared {
             base_url: format!("http://{addr}"),
+            // Targets are on loopback: a proxy from the environment must not be asked.
+            http: reqwest::Client::builder()
+                .no_proxy()
+                .timeout(TARGET_TIMEOUT)
+                .build()
+                .unwrap(),
             ..Shared::default()
         });
         let app = Router::new()
@@ -223,6 +250,7 @@ impl FakeAsana {
                 data.webhooks.push(Stored {
                     workspace: workspace.to_owned(),
                     record,
+                    secret: None,
                 });
                 gid
             })
@@ -238,7 +266,54 @@ impl FakeAsana {
         lock(&self.shared.data).webhooks.push(Stored {
             workspace: workspace.to_owned(),
             record,
+            secret: None,
         });
+    }
+
+    /// From now on, creating a webhook performs Asana's handshake with its (loopback) target.
+    pub fn perform_handshakes(&self) {
+        self.shared.handshakes.store(true, Ordering::SeqCst);
+    }
+
+    /// The secret that webhook `gid` signs its deliveries with, if it was created through the
+    /// API.
+    pub fn secret_of(&self, gid: &str) -> Option<String> {
+        lock(&self.shared.data).webhook_mut(gid)?.secret.clone()
+    }
+
+    /// Delivers `events` (a JSON array) to the target of webhook `gid` as Asana does: a POST
+    /// of `{"events": events}` signed with the webhook's secret in `X-Hook-Signature`. Returns
+    /// the target's status.
+    pub async fn deliver(&self, gid: &str, events: Value) -> StatusCode {
+        let body = serde_json::to_vec(&json!({ "events": events })).unwrap();
+        let secret = self
+            .secret_of(gid)
+            .expect("the webhook was created with a handshake");
+        let signature = sign_like_asana(&secret, &body);
+        self.deliver_raw(gid, body, Some(&signature)).await
+    }
+
+    /// POSTs `body` to the target of webhook `gid` with `signature` (if any) as
+    /// `X-Hook-Signature`, for deliveries that are not what Asana would send. Returns the
+    /// target's status.
+    pub async fn deliver_raw(
+        &self,
+        gid: &str,
+        body: Vec<u8>,
+        signature: Option<&str>,
+    ) -> StatusCode {
+        let target = {
+            let mut data = lock(&self.shared.data);
+            let stored = data.webhook_mut(gid).expect("a webhook of the fake");
+            stored.record["target"].as_str().unwrap().to_owned()
+        };
+        let url = loopback_url(&target).expect("deliveries go to loopback targets only");
+        let mut request = self.shared.http.post(url).body(body);
+        if let Some(signature) = signature {
+            request = request.header("x-hook-signature", signature);
+        }
+        let status = request.send().await.unwrap().status();
+        StatusCode::from_u16(status.as_u16()).unwrap()
     }
 
     /// Queues `faults` for the next requests, one each, in order.
@@ -477,7 +552,7 @@ async fn create_webhook(
             &format!("resource: Unknown object: {}", request.resource),
         );
     };
-    let secret = match handshake(&request.target).await {
+    let secret = match handshake(&shared, &request.target).await {
         Ok(secret) => secret,
         Err((status, message)) => return asana_error(status, &message),
     };
@@ -487,6 +562,7 @@ async fn create_webhook(
     data.webhooks.push(Stored {
         workspace,
         record: record.clone(),
+        secret: Some(secret.clone()),
     });
     // `X-Hook-Secret` is a sibling of `data` in the body, as in Asana's answer.
     let body = json!({
@@ -520,11 +596,66 @@ fn parse_create(body: &[u8]) -> Result<CreateRequest, String> {
     })
 }
 
-/// Stands in for Asana's handshake with the target, which a later change will perform for
-/// real; for now every target accepts, and the secret is made up. A refusal is the status
-/// and message Asana would answer the create call with.
-async fn handshake(target: &str) -> Result<String, (StatusCode, String)> {
-    Ok(format!("fake-hook-secret-{}", target.len()))
+/// Asana's handshake with the target: the secret the target echoed, or the status and message
+/// Asana would answer the create call with. Without [`FakeAsana::perform_handshakes`] every
+/// target accepts and the secret is made up, so tests of the client need no receiver.
+async fn handshake(shared: &Shared, target: &str) -> Result<String, (StatusCode, String)> {
+    if !shared.handshakes.load(Ordering::SeqCst) {
+        return Ok(format!("fake-hook-secret-{}", target.len()));
+    }
+    let url = loopback_url(target).ok_or_else(|| {
+        let message = "target: the fake sends handshakes to loopback URLs only";
+        (StatusCode::BAD_REQUEST, message.to_owned())
+    })?;
+    let secret = random_secret();
+    let failed = || (StatusCode::BAD_REQUEST, HANDSHAKE_FAILED.to_owned());
+    let response = shared
+        .http
+        .post(url)
+        .header("x-hook-secret", &secret)
+        .send()
+        .await
+        .map_err(|_| failed())?;
+    let echoed = response
+        .headers()
+        .get("x-hook-secret")
+        .map(|value| value.as_bytes());
+    if matches!(response.status().as_u16(), 200 | 204) && echoed == Some(secret.as_bytes()) {
+        Ok(secret)
+    } else {
+        Err(failed())
+    }
+}
+
+/// `target` as a URL, if it is an `http` URL on a loopback address.
+fn loopback_url(target: &str) -> Option<reqwest::Url> {
+    let url = reqwest::Url::parse(target).ok()?;
+    let host = url.host_str()?;
+    let loopback = host == "localhost"
+        || (host.trim_start_matches('[').trim_end_matches(']'))
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    (url.scheme() == "http" && loopback).then_some(url)
+}
+
+/// 32 hex digits that no one can guess ahead: the keys of a fresh `RandomState` are random.
+fn random_secret() -> String {
+    let state = RandomState::new();
+    format!("{:016x}{:016x}", state.hash_one(1_u8), state.hash_one(2_u8))
+}
+
+/// The `X-Hook-Signature` Asana sends with `body`: lowercase hex HMAC-SHA256 keyed by the
+/// webhook's secret. Computed with the `hmac` crate directly, independently of the client's
+/// receiver, so tests check one against the other.
+pub fn sign_like_asana(secret: &str, body: &[u8]) -> String {
+    use hmac::{Hmac, KeyInit, Mac};
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(body);
+    mac.finalize()
+        .into_bytes()
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
 }
 
 async fn update_webhook(

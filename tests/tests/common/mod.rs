@@ -49,6 +49,13 @@ impl<'a> MakeWriter<'a> for Captured {
 /// Captures `tracing` output on the current thread (which runs everything in a
 /// current-thread `#[tokio::test]`) until the returned guard is dropped.
 pub fn capture() -> (Captured, tracing::subscriber::DefaultGuard) {
+    // With a single scoped subscriber in the process, `tracing` computes the interest of a callsite
+    // first hit on another test's thread from that thread's (absent) subscriber, and a capture would
+    // miss the event. A second, never-dropped dispatcher makes it ask every live one.
+    static KEEP_INTEREST_PER_DISPATCHER: std::sync::Once = std::sync::Once::new();
+    KEEP_INTEREST_PER_DISPATCHER.call_once(|| {
+        std::mem::forget(tracing::Dispatch::new(tracing::subscriber::NoSubscriber::default()));
+    });
     let captured = Captured::default();
     let guard = tracing_subscriber::fmt()
         .with_writer(captured.clone())

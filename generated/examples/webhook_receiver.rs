@@ -1,0 +1,124 @@
+//! A small webhook receiver service: serves a receiver route, creates a webhook whose target it
+//! is, and prints the events Asana delivers until stopped.
+//!
+//! ```sh
+//! ASANA_TOKEN=0/123... cargo run -p asana-client --example webhook_receiver --features receiver,axum -- \
+//!     RESOURCE_GID https://PUBLIC-HOST/hooks/asana [LISTEN_ADDRESS]
+//! ```
+//!
+//! - `RESOURCE_GID`: the object to watch (a project, a task...).
+//! - The public target URL: where Asana can reach this process (for example through a tunnel
+//!   or a reverse proxy). Its path is the route served; the query, if any, is kept.
+//! - `LISTEN_ADDRESS`: where to listen, `0.0.0.0:8080` by default.
+//! - `ASANA_TOKEN`: a personal access token; `ASANA_BASE_URL` the API to call,
+//!   `https://app.asana.com/api/1.0` by default (point it at a test server to try this out).
+//!
+//! Set `RUST_LOG`-style verbosity with `ASANA_LOG` (`info` by default, `debug` shows each
+//! verified delivery).
+
+#[cfg(all(feature = "receiver", feature = "axum"))]
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    match service::run().await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("webhook_receiver: {message}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+#[cfg(not(all(feature = "receiver", feature = "axum")))]
+fn main() -> std::process::ExitCode {
+    eprintln!(
+        "webhook_receiver needs the `receiver` and `axum` features: add `--features receiver,axum`"
+    );
+    std::process::ExitCode::FAILURE
+}
+
+#[cfg(all(feature = "receiver", feature = "axum"))]
+mod service {
+    use std::env;
+
+    use asana_client::Client;
+    use asana_client::models::WebhookRequest;
+    use asana_client::receiver::axum::channel_router;
+    use asana_client::receiver::{Receiver, target_key};
+    use tokio::sync::mpsc;
+
+    const USAGE: &str = "usage: webhook_receiver RESOURCE_GID PUBLIC_TARGET_URL [LISTEN_ADDRESS]
+environment: ASANA_TOKEN (required), ASANA_BASE_URL (default https://app.asana.com/api/1.0)";
+
+    pub(super) async fn run() -> Result<(), String> {
+        let mut args = env::args().skip(1);
+        let (Some(resource), Some(target)) = (args.next(), args.next()) else {
+            return Err(USAGE.to_owned());
+        };
+        let listen = args.next().unwrap_or_else(|| "0.0.0.0:8080".to_owned());
+        let token =
+            env::var("ASANA_TOKEN").map_err(|_| format!("ASANA_TOKEN is not set\n{USAGE}"))?;
+        let level = env::var("ASANA_LOG").unwrap_or_else(|_| "info".to_owned());
+        let level: tracing::Level = level
+            .parse()
+            .map_err(|_| format!("ASANA_LOG: unknown level `{level}`"))?;
+        tracing_subscriber::fmt().with_max_level(level).init();
+
+        let mut client = Client::builder().token(token);
+        if let Ok(base_url) = env::var("ASANA_BASE_URL") {
+            client = client.base_url(base_url);
+        }
+        let client = client.build().map_err(|error| error.to_string())?;
+
+        // The route is the target's path: the receiver matches targets by path and query.
+        let key = target_key(&target).map_err(|error| error.to_string())?;
+        let path = key.split('?').next().unwrap_or("/").to_owned();
+        let receiver = Receiver::new();
+        let (deliveries, mut events) = mpsc::channel(256);
+        let app: axum::Router = channel_router(receiver.clone(), &path, deliveries);
+        let listener = tokio::net::TcpListener::bind(&listen)
+            .await
+            .map_err(|error| format!("cannot listen on {listen}: {error}"))?;
+        println!("listening on {listen}, route POST {path}");
+        let server = tokio::spawn(async move { axum::serve(listener, app).await });
+
+        // The server is up before the create call, which waits for Asana's handshake.
+        let created = client
+            .create_webhook_with_receiver(&receiver, WebhookRequest::new(resource, target))
+            .await
+            .map_err(|error| format!("creating the webhook failed: {error}"))?;
+        println!(
+            "webhook {} created; its secret is kept by the receiver (store it to survive restarts)",
+            created.data.gid.as_deref().unwrap_or("?")
+        );
+
+        // Acknowledged already: the route answered 200 when it handed the delivery over.
+        while let Some(delivery) = events.recv().await {
+            if delivery.is_heartbeat() {
+                println!("heartbeat");
+                continue;
+            }
+            for event in &delivery.events {
+                let resource = event.resource.as_ref();
+                println!(
+                    "{} {} {}{}",
+                    event.action.as_deref().unwrap_or("?"),
+                    resource
+                        .and_then(|r| r.resource_type.as_deref())
+                        .unwrap_or("?"),
+                    resource.and_then(|r| r.gid.as_deref()).unwrap_or("?"),
+                    event
+                        .change
+                        .as_ref()
+                        .and_then(|change| change.field.as_deref())
+                        .map(|field| format!(" ({field})"))
+                        .unwrap_or_default(),
+                );
+            }
+        }
+        match server.await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(error)) => Err(format!("server failed: {error}")),
+            Err(error) => Err(format!("server task failed: {error}")),
+        }
+    }
+}
