@@ -1,7 +1,7 @@
 //! Downstream tests of the generated client against a real local HTTP server: the exact requests
 //! each operation sends, decoding of realistic responses, pagination and errors.
 
-mod support;
+mod common;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -11,11 +11,12 @@ use asana_client::models::{
     WebhookUpdateRequest,
 };
 use asana_client::opt_fields::{GetWebhookOptField, GetWebhooksOptField};
-use asana_client::{ApiError, Client, Error, RetryPolicy};
+use asana_client::{Client, Error, RetryPolicy};
 use chrono::{DateTime, NaiveDate, Utc};
 use futures_util::TryStreamExt;
 use serde_json::{Value, json};
-use support::{Recorded, Reply, Server, TOKEN};
+use common::recording_server::{Recorded, Reply, Server, TOKEN};
+use common::{api_error, assert_no_token};
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -52,24 +53,7 @@ fn utc(y: i32, mo: u32, d: u32, h: u32, mi: u32, s: u32, ms: u32) -> DateTime<Ut
         .and_utc()
 }
 
-fn api_error(error: Error) -> Box<ApiError> {
-    match error {
-        Error::Api(error) => error,
-        other => panic!("expected Error::Api, got {other:?}"),
-    }
-}
 
-/// Neither `Display` nor `Debug` of `error` may reveal the access token.
-fn assert_no_token(error: &Error) {
-    for shown in [
-        format!("{error}"),
-        format!("{error:?}"),
-        format!("{error:#?}"),
-    ] {
-        assert!(!shown.contains(TOKEN), "token leaked: {shown}");
-        assert!(!shown.contains("super-secret"), "token leaked: {shown}");
-    }
-}
 
 fn compact_webhook(gid: &str) -> Value {
     json!({
@@ -899,7 +883,7 @@ async fn not_found_gives_an_api_error_with_asanas_messages() {
         .send()
         .await
         .unwrap_err();
-    assert_no_token(&error);
+    assert_no_token(&error, TOKEN);
     let shown = error.to_string();
     assert_eq!(
         shown,
@@ -936,7 +920,7 @@ async fn server_error_shows_the_phrase() {
         .send()
         .await
         .unwrap_err();
-    assert_no_token(&error);
+    assert_no_token(&error, TOKEN);
     assert_eq!(
         error.to_string(),
         "getWebhooks: 500 Internal Server Error: Server Error (phrase: 6 sad squid snuggle softly)"
@@ -962,7 +946,7 @@ async fn non_json_error_body_is_kept_raw() {
         .send()
         .await
         .unwrap_err();
-    assert_no_token(&error);
+    assert_no_token(&error, TOKEN);
     assert_eq!(
         error.to_string(),
         "deleteWebhook: 502 Bad Gateway: <html> <body>Bad gateway</body> </html>"
@@ -991,7 +975,7 @@ async fn rate_limit_reports_retry_after() {
         .send()
         .await
         .unwrap_err();
-    assert_no_token(&error);
+    assert_no_token(&error, TOKEN);
     assert_eq!(
         error.to_string(),
         "getWebhooks: 429 Too Many Requests: You have made too many requests recently. (retry after 30 s)"
@@ -1011,7 +995,7 @@ async fn success_with_the_wrong_shape_is_a_decode_error() {
         .send()
         .await
         .unwrap_err();
-    assert_no_token(&error);
+    assert_no_token(&error, TOKEN);
     assert_eq!(
         error.to_string(),
         "getWebhook: could not decode the 200 OK response at `data.gid`"
@@ -1051,7 +1035,7 @@ async fn transport_error_names_the_operation_and_hides_the_token() {
         .build()
         .unwrap();
     let error = client.get_webhook("12345").send().await.unwrap_err();
-    assert_no_token(&error);
+    assert_no_token(&error, TOKEN);
     assert_eq!(error.to_string(), "getWebhook: HTTP request failed");
     assert!(matches!(
         error,

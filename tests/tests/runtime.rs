@@ -8,7 +8,8 @@ use std::time::{Duration, Instant};
 
 use asana_client::models::{WebhookFilter, WebhookRequest, WebhookUpdateRequest};
 use asana_client::opt_fields::{GetWebhookOptField, GetWebhooksOptField};
-use asana_client::{ApiError, Client, Error, RetryPolicy};
+use asana_client::{Client, Error, RetryPolicy};
+use common::{api_error, assert_no_token};
 use common::fake_asana::{FakeAsana, Fault, TOKEN, fast_retries};
 use futures_util::TryStreamExt;
 use serde_json::json;
@@ -16,24 +17,7 @@ use serde_json::json;
 // ---------------------------------------------------------------------------------------------
 // Helpers
 
-fn api_error(error: Error) -> Box<ApiError> {
-    match error {
-        Error::Api(error) => error,
-        other => panic!("expected Error::Api, got {other:?}"),
-    }
-}
 
-/// Neither `Display` nor `Debug` of `error` may reveal the token.
-fn assert_no_token(error: &Error) {
-    for shown in [
-        format!("{error}"),
-        format!("{error:?}"),
-        format!("{error:#?}"),
-    ] {
-        assert!(!shown.contains(TOKEN), "token leaked: {shown}");
-        assert!(!shown.contains("super-secret"), "token leaked: {shown}");
-    }
-}
 
 fn webhook_path(gid: &str) -> String {
     format!("/webhooks/{gid}")
@@ -172,7 +156,7 @@ async fn post_is_never_retried_by_default() {
             .send()
             .await
             .unwrap_err();
-        assert_no_token(&error);
+        assert_no_token(&error, TOKEN);
         assert_eq!(fake.count("POST", "/webhooks"), i + 1, "{fault:?}: {error}");
     }
     // Only the slow request reached the handler; the client had given up on it by then.
@@ -209,7 +193,7 @@ async fn when_retries_run_out_the_last_api_error_is_returned() {
         .client()
         .with_retry_policy(fast_retries().max_attempts(3));
     let error = client.get_webhook(&gid).send().await.unwrap_err();
-    assert_no_token(&error);
+    assert_no_token(&error, TOKEN);
     assert_eq!(
         error.to_string(),
         "getWebhook: 503 Service Unavailable: Service Unavailable after 3 attempts"
@@ -303,7 +287,7 @@ async fn refused_connections_are_retried_then_reported() {
         .build()
         .unwrap();
     let error = client.get_webhook("1").send().await.unwrap_err();
-    assert_no_token(&error);
+    assert_no_token(&error, TOKEN);
     assert_eq!(
         error.to_string(),
         "getWebhook: HTTP request failed after 3 attempts"
@@ -628,7 +612,7 @@ async fn every_fault_gives_a_typed_error_and_no_secret_leaks() {
     for fault in cases {
         fake.fail_next([fault.clone()]);
         let error = client.get_webhook(&gid).send().await.unwrap_err();
-        assert_no_token(&error);
+        assert_no_token(&error, TOKEN);
         let shown = error.to_string();
         assert!(!shown.contains('\n'), "{fault:?}: {shown}");
         match (&fault, &error) {

@@ -4,10 +4,12 @@
 #![allow(dead_code)]
 
 pub mod fake_asana;
+pub mod recording_server;
 
 use std::io;
 use std::sync::{Arc, Mutex};
 
+use asana_client::{ApiError, Error};
 use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::util::SubscriberInitExt;
 
@@ -54,7 +56,9 @@ pub fn capture() -> (Captured, tracing::subscriber::DefaultGuard) {
     // miss the event. A second, never-dropped dispatcher makes it ask every live one.
     static KEEP_INTEREST_PER_DISPATCHER: std::sync::Once = std::sync::Once::new();
     KEEP_INTEREST_PER_DISPATCHER.call_once(|| {
-        std::mem::forget(tracing::Dispatch::new(tracing::subscriber::NoSubscriber::default()));
+        std::mem::forget(tracing::Dispatch::new(
+            tracing::subscriber::NoSubscriber::default(),
+        ));
     });
     let captured = Captured::default();
     let guard = tracing_subscriber::fmt()
@@ -63,4 +67,24 @@ pub fn capture() -> (Captured, tracing::subscriber::DefaultGuard) {
         .finish()
         .set_default();
     (captured, guard)
+}
+
+/// The API error inside `error`; panics (failing the test) on any other kind.
+pub fn api_error(error: Error) -> Box<ApiError> {
+    match error {
+        Error::Api(error) => error,
+        other => panic!("expected Error::Api, got {other:?}"),
+    }
+}
+
+/// Neither `Display` nor `Debug` of `error` may reveal `token`.
+pub fn assert_no_token(error: &Error, token: &str) {
+    for shown in [
+        format!("{error}"),
+        format!("{error:?}"),
+        format!("{error:#?}"),
+    ] {
+        assert!(!shown.contains(token), "token leaked: {shown}");
+        assert!(!shown.contains("super-secret"), "token leaked: {shown}");
+    }
 }
