@@ -52,9 +52,8 @@ fn upstream_spec_generates_the_checked_in_api_surface() {
     assert!(
         differences.is_empty(),
         "the upstream spec and spec/ no longer describe the same API:\n{}\n\
-         If Asana changed the API: port the change into spec/asana_webhooks.yaml (facts only, in your own words), \
-         run `cargo xtask codegen`, and commit. `cargo xtask codegen --spec ../shared/asana/asana_oas.yaml --out /tmp/upstream` \
-         shows what upstream generates.",
+         `cargo xtask diff spec/asana_webhooks.yaml ../shared/asana/asana_oas.yaml` lists the API changes. Port them into \
+         spec/asana_webhooks.yaml (facts only, in your own words), run `cargo xtask codegen`, and commit.",
         differences.join("\n")
     );
 }
