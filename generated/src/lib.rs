@@ -48,9 +48,9 @@
 //! completes the handshake of webhooks you create, checks the signature of each delivery and
 //! parses its events; the `axum` feature mounts it as an axum route.
 //!
-//! Operations are methods of [`Client`]; their request builders are in [`webhooks`], the
-//! request and response bodies in [`models`], and the typed `opt_fields` values in
-//! [`opt_fields`].
+//! Operations are methods of [`Client`]; their request builders are in one module per API tag
+//! (`webhooks`), the request and response bodies in [`models`], and the typed `opt_fields`
+//! values, for specs that list them, in `opt_fields`.
 
 mod api;
 mod runtime;

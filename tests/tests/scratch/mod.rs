@@ -8,7 +8,8 @@ use std::process::Command;
 use generator::Generated;
 use xtask::project_root;
 
-/// Runs `cargo clippy -D warnings` over one crate per `(name, generated)`; `Err` holds clippy's output.
+/// Runs `cargo clippy -D warnings` and rustdoc with warnings denied over one crate per `(name, generated)`;
+/// `Err` holds the failing tool's output.
 /// `workspace` names the scratch directory; all scratch workspaces share one target directory.
 pub fn clippy_clients(workspace: &str, clients: &[(String, Generated)]) -> Result<(), String> {
     let root = project_root();
@@ -35,17 +36,27 @@ pub fn clippy_clients(workspace: &str, clients: &[(String, Generated)]) -> Resul
         .collect();
     fs::write(scratch.join("Cargo.toml"), manifest.join("\n")).expect("write scratch manifest");
     let _ = fs::copy(root.join("Cargo.lock"), scratch.join("Cargo.lock"));
-    let output = Command::new(env!("CARGO"))
+    let clippy = Command::new(env!("CARGO"))
         .args(["clippy", "--workspace", "--offline", "--quiet", "--", "-D", "warnings"])
         .current_dir(&scratch)
         .env("CARGO_TARGET_DIR", root.join("target/scratch-clients/target"))
         .output()
         .expect("run cargo clippy");
-    if output.status.success() {
-        Ok(())
-    } else {
-        Err(format!("in {}:\n{}", scratch.display(), String::from_utf8_lossy(&output.stderr)))
+    if !clippy.status.success() {
+        return Err(format!("clippy in {}:\n{}", scratch.display(), String::from_utf8_lossy(&clippy.stderr)));
     }
+    // Docs come from the spec: rustdoc must accept them too (no broken links, no doctests to compile).
+    let rustdoc = Command::new(env!("CARGO"))
+        .args(["doc", "--workspace", "--no-deps", "--offline", "--quiet"])
+        .current_dir(&scratch)
+        .env("CARGO_TARGET_DIR", root.join("target/scratch-clients/target"))
+        .env("RUSTDOCFLAGS", "-D warnings")
+        .output()
+        .expect("run cargo doc");
+    if !rustdoc.status.success() {
+        return Err(format!("rustdoc in {}:\n{}", scratch.display(), String::from_utf8_lossy(&rustdoc.stderr)));
+    }
+    Ok(())
 }
 
 /// Copies the hand-written part of the client crate (manifest, lib.rs, runtime) under a unique package name.
