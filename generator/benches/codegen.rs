@@ -107,18 +107,40 @@ fn criterion_benches(c: &mut Criterion, specs: &[Spec], config: &Config) {
     }
 }
 
-/// Times each case once per round, rotating the order each round; `times[case][round]`.
-fn paired(rounds: usize, cases: &mut [&mut dyn FnMut()]) -> Vec<Vec<Duration>> {
-    let mut times = vec![Vec::with_capacity(rounds); cases.len()];
+/// CPU time used by the calling thread so far, in seconds.
+#[cfg(unix)]
+fn thread_cpu_time() -> f64 {
+    let mut time = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: `time` is a valid `timespec` for the call to write.
+    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut time) };
+    time.tv_sec as f64 + time.tv_nsec as f64 * 1e-9
+}
+
+#[cfg(not(unix))]
+fn thread_cpu_time() -> f64 {
+    0.0
+}
+
+/// Wall and CPU times of the runs of one case, in seconds.
+#[derive(Default, Clone)]
+struct Times {
+    wall: Vec<f64>,
+    cpu: Vec<f64>,
+}
+
+/// Times each case once per round, rotating the order each round.
+fn paired(rounds: usize, cases: &mut [&mut dyn FnMut()]) -> Vec<Times> {
+    let mut times = vec![Times::default(); cases.len()];
     for case in cases.iter_mut() {
         case(); // warm-up
     }
     for round in 0..rounds {
         for offset in 0..cases.len() {
             let index = (round + offset) % cases.len();
-            let started = Instant::now();
+            let (started, cpu_started) = (Instant::now(), thread_cpu_time());
             cases[index]();
-            times[index].push(started.elapsed());
+            times[index].wall.push(started.elapsed().as_secs_f64());
+            times[index].cpu.push(thread_cpu_time() - cpu_started);
         }
     }
     times
@@ -130,13 +152,17 @@ fn median(mut values: Vec<f64>) -> f64 {
     if values.len() % 2 == 1 { values[mid] } else { (values[mid - 1] + values[mid]) / 2.0 }
 }
 
-fn millis(times: &[Duration]) -> f64 {
-    median(times.iter().map(|t| t.as_secs_f64() * 1e3).collect())
+fn millis(times: &[f64]) -> f64 {
+    median(times.to_vec()) * 1e3
 }
 
 /// The median over rounds of `times[i] / base[i]`.
-fn ratio(times: &[Duration], base: &[Duration]) -> f64 {
-    median(times.iter().zip(base).map(|(t, b)| t.as_secs_f64() / b.as_secs_f64()).collect())
+fn ratio(times: &[f64], base: &[f64]) -> f64 {
+    median(times.iter().zip(base).map(|(t, b)| t / b).collect())
+}
+
+fn duration_millis(times: &[Duration]) -> f64 {
+    median(times.iter().map(|t| t.as_secs_f64() * 1e3).collect())
 }
 
 fn paired_report(specs: &[Spec], config: &Config, rounds: usize) {
@@ -148,13 +174,22 @@ fn paired_report(specs: &[Spec], config: &Config, rounds: usize) {
         let times = paired(rounds, &mut [&mut a, &mut b, &mut c]);
         let (ta, tb, tc) = (&times[0], &times[1], &times[2]);
         println!(
-            "{:<9} a floor (read + openapiv3) {:>9.2} ms | b codegen {:>9.2} ms | c value {:>9.2} ms | b/a {:.3} (target <= 1.15) | c/a {:.3}",
+            "{:<9} wall: a floor (read + openapiv3) {:>8.2} ms | b codegen {:>8.2} ms | c value {:>8.2} ms | b/a {:.3} (target <= 1.15) | c/a {:.3}",
             spec.label,
-            millis(ta),
-            millis(tb),
-            millis(tc),
-            ratio(tb, ta),
-            ratio(tc, ta),
+            millis(&ta.wall),
+            millis(&tb.wall),
+            millis(&tc.wall),
+            ratio(&tb.wall, &ta.wall),
+            ratio(&tc.wall, &ta.wall),
+        );
+        println!(
+            "{:<9} CPU:  a {:>8.2} ms | b {:>8.2} ms | c {:>8.2} ms | b/a {:.3} | c/a {:.3}",
+            spec.label,
+            millis(&ta.cpu),
+            millis(&tb.cpu),
+            millis(&tc.cpu),
+            ratio(&tb.cpu, &ta.cpu),
+            ratio(&tc.cpu, &ta.cpu),
         );
 
         // Where b's time goes: the public stage functions, timed one after the other in each round.
@@ -180,11 +215,11 @@ fn paired_report(specs: &[Spec], config: &Config, rounds: usize) {
         println!(
             "{:<9} stages: read {:.2} ms, load {:.2} ms, select {:.2} ms, lower {:.2} ms, render (emit + format) {:.2} ms",
             spec.label,
-            millis(read_t),
-            millis(load),
-            millis(select),
-            millis(lower),
-            millis(render),
+            duration_millis(read_t),
+            duration_millis(load),
+            duration_millis(select),
+            duration_millis(lower),
+            duration_millis(render),
         );
     }
 }

@@ -1,11 +1,23 @@
 //! Stage 1: YAML text to a document that later stages can query by JSON pointer.
 //!
-//! The whole file is parsed once into a generic YAML tree; only the parts that the selection reaches are
-//! then deserialized into `openapiv3` types. Upstream documents contain schemas elsewhere that `openapiv3`
-//! rejects, and errors found this way can name the exact JSON pointer of the offending part.
+//! The whole file is parsed once into a light generic tree ([`Node`]); only the parts that the selection
+//! reaches are then deserialized into `openapiv3` types. Upstream documents contain schemas elsewhere that
+//! `openapiv3` rejects, and errors found this way can name the exact JSON pointer of the offending part.
+//!
+//! The tree is built for speed, since parsing the whole document is most of the time of a generator run
+//! (BENCHMARKS.md): mappings are vectors of entries in document order rather than hash maps, and integer
+//! keys (YAML's unquoted `200:`) become strings while the tree is built, as JSON would have them, instead
+//! of in a second pass over it. It holds exactly what a `serde_yaml::Value` would after that key
+//! conversion, and the reachable parts are turned into one for deserializing.
 
-use serde::de::DeserializeOwned;
-use serde_yaml::Value;
+use std::borrow::Cow;
+use std::collections::HashSet;
+use std::fmt;
+use std::hash::{DefaultHasher, Hash, Hasher};
+
+use serde::de::{self, Deserialize, DeserializeOwned, Deserializer, EnumAccess, MapAccess, SeqAccess, Visitor};
+use serde_yaml::value::TaggedValue;
+use serde_yaml::{Mapping, Number, Value};
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Location, Result};
@@ -17,30 +29,61 @@ pub struct Document {
     pub file: String,
     /// Hex SHA-256 of the document's bytes.
     pub sha256: String,
-    root: Value,
+    root: Node,
+}
+
+/// A node of the document: YAML's data model, as `serde_yaml::Value` has it.
+///
+/// Integer mapping keys have been turned into strings (`200:` is the key `"200"`), except inside tagged
+/// values, which are kept as parsed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Node {
+    /// `null` or `~` or nothing.
+    Null,
+    /// `true` or `false`.
+    Bool(bool),
+    /// An integer or a float.
+    Number(Number),
+    /// A string.
+    String(String),
+    /// A sequence.
+    Sequence(Vec<Node>),
+    /// A mapping: its entries in document order, with distinct keys.
+    Mapping(Vec<(Node, Node)>),
+    /// A value with a custom tag (`!tag value`).
+    Tagged(Box<Tagged>),
+}
+
+/// The tag and the value of [`Node::Tagged`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tagged {
+    /// The tag, as serde_yaml parses it.
+    pub tag: serde_yaml::value::Tag,
+    /// The tagged value.
+    pub value: Node,
 }
 
 impl Document {
     /// Parses YAML (or JSON) text; `file` names it in errors and in the generated header.
     pub fn parse(file: &str, text: &str) -> Result<Document> {
-        let mut root: Value = serde_yaml::from_str(text).map_err(|err| yaml_error(file, &err))?;
-        stringify_keys(&mut root);
+        let root: Node = serde_yaml::from_str(text).map_err(|err| yaml_error(file, &err))?;
         let document = Document { file: file.to_owned(), sha256: hex_sha256(text.as_bytes()), root };
         document.check_version()?;
         Ok(document)
     }
 
     /// The node at a JSON pointer (`""` is the root), comparing integer keys such as `200` as text.
-    pub fn get(&self, pointer: &str) -> Option<&Value> {
+    pub fn get(&self, pointer: &str) -> Option<&Node> {
         let mut node = &self.root;
         if pointer.is_empty() {
             return Some(node);
         }
         for token in pointer.strip_prefix('/')?.split('/') {
-            let token = token.replace("~1", "/").replace("~0", "~");
+            let token: Cow<'_, str> =
+                if token.contains('~') { Cow::Owned(token.replace("~1", "/").replace("~0", "~")) } else { Cow::Borrowed(token) };
             node = match node {
-                Value::Mapping(map) => map.iter().find(|(key, _)| key_matches(key, &token))?.1,
-                Value::Sequence(items) => items.get(token.parse::<usize>().ok()?)?,
+                Node::Mapping(entries) => &entries.iter().find(|(key, _)| key_matches(key, &token))?.1,
+                Node::Sequence(items) => items.get(token.parse::<usize>().ok()?)?,
                 _ => return None,
             };
         }
@@ -50,7 +93,7 @@ impl Document {
     /// Deserializes the node at `pointer` into an `openapiv3` type, naming the pointer on failure.
     pub fn deserialize<T: DeserializeOwned>(&self, pointer: &str) -> Result<T> {
         let node = self.get(pointer).ok_or_else(|| self.error(pointer, "nothing at this location"))?;
-        serde_yaml::from_value(node.clone())
+        serde_yaml::from_value(node.to_value())
             .map_err(|err| self.error(pointer, format!("not a valid OpenAPI 3.0 object here: {err}")))
     }
 
@@ -61,8 +104,8 @@ impl Document {
 
     fn check_version(&self) -> Result<()> {
         match self.get("/openapi") {
-            Some(Value::String(version)) if version.starts_with("3.0") => Ok(()),
-            Some(Value::String(version)) => {
+            Some(Node::String(version)) if version.starts_with("3.0") => Ok(()),
+            Some(Node::String(version)) => {
                 Err(self.error("/openapi", format!("OpenAPI {version} is not supported; expected 3.0.x")))
             }
             Some(_) => Err(self.error("/openapi", "`openapi` must be a version string such as \"3.0.0\"")),
@@ -71,43 +114,262 @@ impl Document {
     }
 }
 
-/// Whether a mapping key equals a JSON pointer token; YAML writes status codes as integer keys.
-pub(crate) fn key_matches(key: &Value, token: &str) -> bool {
+impl Node {
+    /// The value of a mapping's string key, looking through a tag (as `serde_yaml::Value::get` does).
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        match self.untag() {
+            Node::Mapping(entries) => entries.iter().find(|(k, _)| matches!(k, Node::String(k) if k == key)).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    /// The string, looking through a tag.
+    pub fn as_str(&self) -> Option<&str> {
+        match self.untag() {
+            Node::String(string) => Some(string),
+            _ => None,
+        }
+    }
+
+    /// The items of a sequence, looking through a tag.
+    pub fn as_sequence(&self) -> Option<&[Node]> {
+        match self.untag() {
+            Node::Sequence(items) => Some(items),
+            _ => None,
+        }
+    }
+
+    fn untag(&self) -> &Node {
+        let mut node = self;
+        while let Node::Tagged(tagged) = node {
+            node = &tagged.value;
+        }
+        node
+    }
+
+    /// The same tree as a `serde_yaml::Value`, for deserializing.
+    pub fn to_value(&self) -> Value {
+        match self {
+            Node::Null => Value::Null,
+            Node::Bool(b) => Value::Bool(*b),
+            Node::Number(n) => Value::Number(n.clone()),
+            Node::String(s) => Value::String(s.clone()),
+            Node::Sequence(items) => Value::Sequence(items.iter().map(Node::to_value).collect()),
+            Node::Mapping(entries) => {
+                let mut mapping = Mapping::with_capacity(entries.len());
+                for (key, value) in entries {
+                    mapping.insert(key.to_value(), value.to_value());
+                }
+                Value::Mapping(mapping)
+            }
+            Node::Tagged(tagged) => {
+                Value::Tagged(Box::new(TaggedValue { tag: tagged.tag.clone(), value: tagged.value.to_value() }))
+            }
+        }
+    }
+
+    /// The tree of a `serde_yaml::Value`, keys unchanged (for mapping keys and tagged values).
+    fn from_value(value: Value) -> Node {
+        match value {
+            Value::Null => Node::Null,
+            Value::Bool(b) => Node::Bool(b),
+            Value::Number(n) => Node::Number(n),
+            Value::String(s) => Node::String(s),
+            Value::Sequence(items) => Node::Sequence(items.into_iter().map(Node::from_value).collect()),
+            Value::Mapping(mapping) => {
+                Node::Mapping(mapping.into_iter().map(|(k, v)| (Node::from_value(k), Node::from_value(v))).collect())
+            }
+            Value::Tagged(tagged) => {
+                let TaggedValue { tag, value } = *tagged;
+                Node::Tagged(Box::new(Tagged { tag, value: Node::from_value(value) }))
+            }
+        }
+    }
+
+    /// Whether two mapping keys are the same key, by `serde_yaml::Value`'s equality.
+    fn same_key(&self, other: &Node) -> bool {
+        match (self, other) {
+            (Node::String(a), Node::String(b)) => a == b,
+            (Node::Number(a), Node::Number(b)) => a == b,
+            (Node::Bool(a), Node::Bool(b)) => a == b,
+            (Node::Null, Node::Null) => true,
+            // Rare compound keys: `Value`'s equality ignores the order of mapping entries.
+            (Node::Sequence(_) | Node::Mapping(_) | Node::Tagged(_), Node::Sequence(_) | Node::Mapping(_) | Node::Tagged(_)) => {
+                self.to_value() == other.to_value()
+            }
+            _ => false,
+        }
+    }
+
+    /// A hash consistent with [`Node::same_key`]: all compound keys share one.
+    fn key_hash(&self) -> u64 {
+        let mut hasher = DefaultHasher::new();
+        match self {
+            Node::String(s) => (0u8, s).hash(&mut hasher),
+            Node::Number(n) => (1u8, n).hash(&mut hasher),
+            Node::Bool(b) => (2u8, b).hash(&mut hasher),
+            Node::Null => 3u8.hash(&mut hasher),
+            Node::Sequence(_) | Node::Mapping(_) | Node::Tagged(_) => 4u8.hash(&mut hasher),
+        }
+        hasher.finish()
+    }
+}
+
+impl<'de> Deserialize<'de> for Node {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Node, D::Error> {
+        deserializer.deserialize_any(NodeVisitor)
+    }
+}
+
+/// Builds a [`Node`] from exactly the calls `serde_yaml::Value`'s visitor accepts, so that a document
+/// is accepted or rejected, with the same message at the same place, as when it was parsed into one.
+struct NodeVisitor;
+
+impl<'de> Visitor<'de> for NodeVisitor {
+    type Value = Node;
+
+    fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str("any YAML value")
+    }
+
+    fn visit_bool<E: de::Error>(self, b: bool) -> std::result::Result<Node, E> {
+        Ok(Node::Bool(b))
+    }
+
+    fn visit_i64<E: de::Error>(self, i: i64) -> std::result::Result<Node, E> {
+        Ok(Node::Number(i.into()))
+    }
+
+    fn visit_u64<E: de::Error>(self, u: u64) -> std::result::Result<Node, E> {
+        Ok(Node::Number(u.into()))
+    }
+
+    fn visit_f64<E: de::Error>(self, f: f64) -> std::result::Result<Node, E> {
+        Ok(Node::Number(f.into()))
+    }
+
+    fn visit_str<E: de::Error>(self, s: &str) -> std::result::Result<Node, E> {
+        Ok(Node::String(s.to_owned()))
+    }
+
+    fn visit_string<E: de::Error>(self, s: String) -> std::result::Result<Node, E> {
+        Ok(Node::String(s))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> std::result::Result<Node, E> {
+        Ok(Node::Null)
+    }
+
+    fn visit_none<E: de::Error>(self) -> std::result::Result<Node, E> {
+        Ok(Node::Null)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> std::result::Result<Node, D::Error> {
+        Node::deserialize(deserializer)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<Node, A::Error> {
+        // As `Vec`'s own visitor does: trust the size hint only so far.
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
+        while let Some(item) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(Node::Sequence(items))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<Node, A::Error> {
+        let mut entries: Vec<(Node, Node)> = Vec::new();
+        // Hashes of the keys, once the mapping is too long for a linear search to stay cheap.
+        let mut hashes: Option<HashSet<u64>> = None;
+        let mut number_keys = false;
+        // Keys are read as `Value` would be, with no conversion of the integer keys inside compound keys.
+        while let Some(key) = map.next_key::<Value>()? {
+            let key = Node::from_value(key);
+            let duplicate = match &mut hashes {
+                Some(hashes) => !hashes.insert(key.key_hash()) && entries.iter().any(|(k, _)| k.same_key(&key)),
+                None => entries.iter().any(|(k, _)| k.same_key(&key)),
+            };
+            if duplicate {
+                return Err(de::Error::custom(DuplicateKey(&key)));
+            }
+            number_keys |= matches!(key, Node::Number(_));
+            let value = map.next_value::<Node>()?;
+            entries.push((key, value));
+            if hashes.is_none() && entries.len() == LINEAR_SEARCH_MAX {
+                hashes = Some(entries.iter().map(|(k, _)| k.key_hash()).collect());
+            }
+        }
+        if number_keys {
+            entries = stringify_number_keys(entries);
+        }
+        Ok(Node::Mapping(entries))
+    }
+
+    fn visit_enum<A: EnumAccess<'de>>(self, data: A) -> std::result::Result<Node, A::Error> {
+        // Only tagged values come here; `Value` reads them, tag and all.
+        let value = Value::deserialize(de::value::EnumAccessDeserializer::new(data))?;
+        Ok(Node::from_value(value))
+    }
+}
+
+/// Mappings up to this long are searched linearly for duplicate keys.
+const LINEAR_SEARCH_MAX: usize = 16;
+
+/// The message of `serde_yaml`'s own duplicate-key error.
+struct DuplicateKey<'a>(&'a Node);
+
+impl fmt::Display for DuplicateKey<'_> {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str("duplicate entry ")?;
+        match self.0 {
+            Node::Null => formatter.write_str("with null key"),
+            Node::Bool(boolean) => write!(formatter, "with key `{boolean}`"),
+            Node::Number(number) => write!(formatter, "with key {number}"),
+            Node::String(string) => write!(formatter, "with key {string:?}"),
+            Node::Sequence(_) | Node::Mapping(_) | Node::Tagged(_) => formatter.write_str("in YAML map"),
+        }
+    }
+}
+
+/// Turns integer (and float) keys into strings, as JSON would have them: `openapiv3` reads status codes
+/// from string keys only. A key that then equals an earlier one replaces its value in place.
+fn stringify_number_keys(entries: Vec<(Node, Node)>) -> Vec<(Node, Node)> {
+    let mut out: Vec<(Node, Node)> = Vec::with_capacity(entries.len());
+    // Positions of the string keys in `out`: only they can collide once numbers are strings.
+    let mut positions: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for (key, value) in entries {
+        let key = match key {
+            Node::Number(number) => Node::String(number.to_string()),
+            other => other,
+        };
+        if let Node::String(text) = &key {
+            if let Some(&position) = positions.get(text) {
+                out[position].1 = value;
+                continue;
+            }
+            positions.insert(text.clone(), out.len());
+        }
+        out.push((key, value));
+    }
+    out
+}
+
+/// Whether a mapping key equals a JSON pointer token; keys inside tagged values may still be numbers.
+pub(crate) fn key_matches(key: &Node, token: &str) -> bool {
     match key {
-        Value::String(key) => key == token,
-        Value::Number(key) => key.to_string() == token,
-        Value::Bool(key) => key.to_string() == token,
+        Node::String(key) => key == token,
+        Node::Number(key) => key.to_string() == token,
+        Node::Bool(key) => key.to_string() == token,
         _ => false,
     }
 }
 
 /// The text of a mapping key, for keys that are strings or numbers.
-pub(crate) fn key_text(key: &Value) -> Option<String> {
+pub(crate) fn key_text(key: &Node) -> Option<String> {
     match key {
-        Value::String(key) => Some(key.clone()),
-        Value::Number(key) => Some(key.to_string()),
+        Node::String(key) => Some(key.clone()),
+        Node::Number(key) => Some(key.to_string()),
         _ => None,
-    }
-}
-
-/// Turns integer mapping keys (YAML's unquoted `200:`) into strings, as JSON would have them: `openapiv3`
-/// reads status codes from string keys only once the text is gone.
-fn stringify_keys(node: &mut Value) {
-    match node {
-        Value::Mapping(map) => {
-            if map.keys().any(|key| !key.is_string()) {
-                let entries = std::mem::take(map);
-                for (key, value) in entries {
-                    let key = key_text(&key).map_or(key, Value::String);
-                    map.insert(key, value);
-                }
-            }
-            for value in map.values_mut() {
-                stringify_keys(value);
-            }
-        }
-        Value::Sequence(items) => items.iter_mut().for_each(stringify_keys),
-        _ => {}
     }
 }
 

@@ -2,11 +2,10 @@
 
 use indexmap::{IndexMap, IndexSet};
 use openapiv3::{Operation, Parameter, ReferenceOr, RequestBody, Response, Schema};
-use serde_yaml::Value;
 
 use crate::config::Config;
 use crate::error::{Result, pointer_push};
-use crate::load::{Document, key_text};
+use crate::load::{Document, Node, key_text};
 
 /// HTTP methods in the order the generator emits them.
 pub const METHODS: [&str; 8] = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
@@ -61,7 +60,7 @@ pub fn select<'doc>(document: &'doc Document, config: &Config) -> Result<Selecti
     let mut operations = Vec::new();
     let mut roots: Vec<String> = Vec::new();
     let paths = match document.get("/paths") {
-        Some(Value::Mapping(paths)) => paths,
+        Some(Node::Mapping(paths)) => paths,
         _ => return Err(document.error("/paths", "the document has no `paths` object")),
     };
     for (path, item) in paths {
@@ -112,9 +111,9 @@ pub fn select<'doc>(document: &'doc Document, config: &Config) -> Result<Selecti
     Ok(Selection { document, operations, components, extra_schemas, default_security })
 }
 
-fn selected_tag(op: &Value, config: &Config) -> Option<String> {
+fn selected_tag(op: &Node, config: &Config) -> Option<String> {
     let tags = op.get("tags")?.as_sequence()?;
-    tags.iter().filter_map(Value::as_str).find(|tag| config.tags.iter().any(|t| t == tag)).map(str::to_owned)
+    tags.iter().filter_map(Node::as_str).find(|tag| config.tags.iter().any(|t| t == tag)).map(str::to_owned)
 }
 
 /// Walks the YAML tree from `roots`, following every `$ref`, and deserializes each component reached.
@@ -127,7 +126,7 @@ fn collect_components(document: &Document, roots: Vec<String>) -> Result<Compone
         let mut stack = vec![(node, pointer)];
         while let Some((node, pointer)) = stack.pop() {
             match node {
-                Value::Mapping(map) => {
+                Node::Mapping(map) => {
                     for (key, child) in map {
                         let Some(key) = key_text(key) else { continue };
                         let child_pointer = pointer_push(&pointer, &key);
@@ -141,7 +140,7 @@ fn collect_components(document: &Document, roots: Vec<String>) -> Result<Compone
                         }
                     }
                 }
-                Value::Sequence(items) => {
+                Node::Sequence(items) => {
                     for (index, child) in items.iter().enumerate() {
                         stack.push((child, pointer_push(&pointer, &index.to_string())));
                     }
@@ -174,7 +173,7 @@ fn collect_components(document: &Document, roots: Vec<String>) -> Result<Compone
 }
 
 /// Checks that a `$ref` is local, of the form `#/components/<kind>/<name>`, and points at something.
-fn ref_target(document: &Document, at: &str, value: &Value) -> Result<String> {
+fn ref_target(document: &Document, at: &str, value: &Node) -> Result<String> {
     let Some(reference) = value.as_str() else {
         return Err(document.error(at, "`$ref` must be a string"));
     };

@@ -32,13 +32,20 @@ impl Status {
 const USAGE: &str = "\
 usage: cargo xtask codegen [--spec FILE] [--config FILE] [--out DIR] [--check]
        cargo xtask diff OLD_SPEC NEW_SPEC [--config FILE]
+       cargo xtask parse-only [--spec FILE]
+       cargo xtask bench [codegen] [client] [process] [compile] [--rounds N] [--from-scratch]
 
   codegen    generate the client crate's `src/api/` from an OpenAPI document
     --spec FILE     spec to read (default: spec/asana_webhooks.yaml)
     --config FILE   which tags and schemas to generate (default: spec/codegen.toml)
     --out DIR       root of the crate to write into (default: generated/); files land in DIR/src/api/
     --check         write nothing; exit 1 if the files on disk are not what the spec generates
-  diff       print the API-surface changes (breaking / additive) between two specs";
+  diff       print the API-surface changes (breaking / additive) between two specs
+  parse-only read a spec and parse it into `openapiv3::OpenAPI`, nothing else: the floor that
+             `codegen --check` is benchmarked against (BENCHMARKS.md)
+  bench      run the benchmarks of BENCHMARKS.md (all, or the ones named)
+    --rounds N      paired rounds of the criterion benches; repeats of `process` and `compile`
+    --from-scratch  `compile`: also build both clients with every dependency from scratch";
 
 /// Runs `cargo xtask` with the arguments after the program name; errors are printed to stderr.
 pub fn run(args: impl IntoIterator<Item = OsString>) -> Status {
@@ -65,6 +72,8 @@ fn dispatch(args: impl IntoIterator<Item = OsString>) -> Result<Status, String> 
     match task.as_str() {
         "codegen" => codegen_task(&mut parser),
         "diff" => diff_task(&mut parser),
+        "parse-only" => parse_only_task(&mut parser),
+        "bench" => bench_task(&mut parser),
         "help" => {
             println!("{USAGE}");
             Ok(Status::Success)
@@ -128,6 +137,38 @@ fn codegen_task(parser: &mut lexopt::Parser) -> Result<Status, String> {
         print!("{}", generator::surface::Report(changes));
     }
     Ok(Status::Success)
+}
+
+/// Reads and parses a spec the way any `openapiv3`-based generator must, and stops there.
+fn parse_only_task(parser: &mut lexopt::Parser) -> Result<Status, String> {
+    use lexopt::prelude::*;
+    let mut spec = project_root().join(DEFAULT_SPEC);
+    while let Some(arg) = parser.next().map_err(|e| e.to_string())? {
+        match arg {
+            Long("spec") => spec = PathBuf::from(parser.value().map_err(|e| e.to_string())?),
+            other => return Err(format!("{}\n{USAGE}", other.unexpected())),
+        }
+    }
+    let started = Instant::now();
+    let text = std::fs::read_to_string(&spec).map_err(|err| format!("{}: cannot read spec: {err}", spec.display()))?;
+    let document: openapiv3::OpenAPI =
+        serde_yaml::from_str(&text).map_err(|err| format!("{}: not an OpenAPI 3.0 document: {err}", spec.display()))?;
+    println!("parse-only: {} paths from {} in {:.2?}", document.paths.paths.len(), spec.display(), started.elapsed());
+    Ok(Status::Success)
+}
+
+fn bench_task(parser: &mut lexopt::Parser) -> Result<Status, String> {
+    use lexopt::prelude::*;
+    let mut options = crate::bench::Options { targets: Vec::new(), rounds: None, from_scratch: false };
+    while let Some(arg) = parser.next().map_err(|e| e.to_string())? {
+        match arg {
+            Long("rounds") => options.rounds = Some(parser.value().map_err(|e| e.to_string())?.parse().map_err(|e| format!("--rounds: {e}"))?),
+            Long("from-scratch") => options.from_scratch = true,
+            Value(target) => options.targets.push(target.string().map_err(|e| e.to_string())?),
+            other => return Err(format!("{}\n{USAGE}", other.unexpected())),
+        }
+    }
+    crate::bench::run(&options)
 }
 
 fn diff_task(parser: &mut lexopt::Parser) -> Result<Status, String> {

@@ -1,5 +1,6 @@
 //! Project automation behind `cargo xtask`; the library part is shared with the tests.
 
+pub mod bench;
 pub mod cli;
 pub mod codegen;
 

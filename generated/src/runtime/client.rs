@@ -3,6 +3,7 @@
 use std::time::{Duration, Instant};
 use std::{fmt, sync::Arc};
 
+use bytes::Bytes;
 use reqwest::header::{
     ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, USER_AGENT,
 };
@@ -61,6 +62,8 @@ struct Inner {
     /// user agent, client description and the builder's default headers.
     headers: HeaderMap,
     timeout: Duration,
+    /// The timeout the `reqwest::Client` itself applies: `Some` when this crate built it.
+    http_timeout: Option<Duration>,
     retry: RetryPolicy,
 }
 
@@ -162,7 +165,7 @@ impl Client {
     /// the number of attempts, the final status and the elapsed time; each attempt runs in a
     /// span `asana_attempt` holding its number. Never headers or bodies, which hold the token,
     /// webhook secrets and user data.
-    async fn send(&self, request: Request) -> Result<(StatusCode, Vec<u8>), Error> {
+    async fn send(&self, request: Request) -> Result<(StatusCode, Bytes), Error> {
         let span = tracing::debug_span!(
             "asana_request",
             operation_id = request.operation_id,
@@ -175,16 +178,21 @@ impl Client {
         self.send_with_retries(&request).instrument(span).await
     }
 
-    async fn send_with_retries(&self, request: &Request) -> Result<(StatusCode, Vec<u8>), Error> {
-        let url = request.url(&self.inner.base_url)?;
-        let headers = self.headers(request)?;
+    async fn send_with_retries(&self, request: &Request) -> Result<(StatusCode, Bytes), Error> {
+        // Built, and so checked, before the first attempt. A retry builds it again rather than
+        // every attempt sending a copy, so that the usual single attempt copies nothing.
+        let mut prepared = Some(self.prepare(request)?);
         let policy = self.overrides.retry.unwrap_or(self.inner.retry);
         let span = tracing::Span::current();
         let started = Instant::now();
         let mut attempt = 1;
         loop {
+            let http_request = match prepared.take() {
+                Some(http_request) => http_request,
+                None => self.prepare(request)?,
+            };
             let result = self
-                .send_once(request, url.clone(), headers.clone(), attempt)
+                .send_once(request.operation_id, http_request, attempt)
                 .instrument(tracing::debug_span!("asana_attempt", attempt))
                 .await;
             let elapsed = started.elapsed();
@@ -223,33 +231,44 @@ impl Client {
         }
     }
 
-    /// One attempt at `request`: the status and body of a success response.
+    /// The `reqwest` request for `request`: its URL, headers, timeout and body.
+    fn prepare(&self, request: &Request) -> Result<reqwest::Request, Error> {
+        let url = request.url(&self.inner.base_url)?;
+        let headers = self.headers(request)?;
+        let mut http_request = reqwest::Request::new(request.method.clone(), url);
+        *http_request.headers_mut() = headers;
+        // Per request unless the `reqwest::Client` applies the same one already (it does when
+        // this crate built it): a per-request timeout costs allocations, and an injected client
+        // has a timeout of its own or none.
+        let timeout = self.overrides.timeout.unwrap_or(self.inner.timeout);
+        if self.inner.http_timeout != Some(timeout) {
+            *http_request.timeout_mut() = Some(timeout);
+        }
+        if let Some(body) = &request.body {
+            // `Bytes`: shared, not copied.
+            *http_request.body_mut() = Some(body.clone().into());
+        }
+        Ok(http_request)
+    }
+
+    /// One attempt at a request: the status and body of a success response.
     async fn send_once(
         &self,
-        request: &Request,
-        url: Url,
-        headers: HeaderMap,
+        operation_id: &'static str,
+        http_request: reqwest::Request,
         attempt: u32,
-    ) -> Result<(StatusCode, Vec<u8>), Error> {
-        let operation_id = request.operation_id;
+    ) -> Result<(StatusCode, Bytes), Error> {
         let transport = |source| Error::Transport {
             operation_id,
             attempts: attempt,
             source,
         };
-        let mut builder = self
+        let mut response = self
             .inner
             .http
-            .request(request.method.clone(), url)
-            .headers(headers)
-            // Per request rather than on the `reqwest::Client`, so that it applies to an
-            // injected client too.
-            .timeout(self.overrides.timeout.unwrap_or(self.inner.timeout));
-        if let Some(body) = &request.body {
-            builder = builder.body(body.clone());
-        }
-
-        let mut response = builder.send().await.map_err(transport)?;
+            .execute(http_request)
+            .await
+            .map_err(transport)?;
         let status = response.status();
         let headers = std::mem::take(response.headers_mut());
         let body = response.bytes().await.map_err(transport)?;
@@ -257,7 +276,7 @@ impl Client {
             let error = ApiError::from_response(operation_id, status, &headers, &body);
             return Err(error.with_attempts(attempt).into());
         }
-        Ok((status, Vec::from(body)))
+        Ok((status, body))
     }
 
     /// The headers of `request`: the client's, then this clone's overrides.
@@ -303,7 +322,19 @@ fn millis(duration: Duration) -> u64 {
 }
 
 /// Decodes `body` as `T`, or says where (`data.created_at`; `.` for the top level) and why not.
+///
+/// Decoding is done without tracking the path, which costs an allocation per object key; only
+/// a body that fails to decode is decoded again, tracking it, to tell where it failed.
 fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, (String, serde_json::Error)> {
+    match serde_json::from_slice(body) {
+        Ok(value) => Ok(value),
+        Err(_) => decode_tracking_the_path(body),
+    }
+}
+
+fn decode_tracking_the_path<T: DeserializeOwned>(
+    body: &[u8],
+) -> Result<T, (String, serde_json::Error)> {
     let mut deserializer = serde_json::Deserializer::from_slice(body);
     let value = serde_path_to_error::deserialize(&mut deserializer)
         .map_err(|error| (error.path().to_string(), error.into_inner()))?;
@@ -460,11 +491,17 @@ impl ClientBuilder {
         let user_agent = HeaderValue::try_from(self.user_agent).map_err(|_| {
             Error::Config("the user agent contains characters not allowed in an HTTP header".into())
         })?;
-        let http = match self.http {
-            Some(http) => http,
-            None => reqwest::Client::builder().build().map_err(|error| {
-                Error::Config(format!("could not create the HTTP client: {error}"))
-            })?,
+        let (http, http_timeout) = match self.http {
+            Some(http) => (http, None),
+            None => {
+                let http = reqwest::Client::builder()
+                    .timeout(self.timeout)
+                    .build()
+                    .map_err(|error| {
+                        Error::Config(format!("could not create the HTTP client: {error}"))
+                    })?;
+                (http, Some(self.timeout))
+            }
         };
         let mut headers = HeaderMap::new();
         headers.insert(AUTHORIZATION, authorization);
@@ -480,6 +517,7 @@ impl ClientBuilder {
                 base_url,
                 headers,
                 timeout: self.timeout,
+                http_timeout,
                 retry: self.retry,
             }),
             overrides: Overrides::default(),

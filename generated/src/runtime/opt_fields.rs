@@ -53,6 +53,11 @@ impl OptFields {
         self.paths.is_empty()
     }
 
+    /// The paths, in order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &str> {
+        self.paths.iter().map(|path| &**path)
+    }
+
     /// The paths joined with commas (OpenAPI `style: form, explode: false`).
     pub(crate) fn join(&self) -> String {
         self.paths.join(",")

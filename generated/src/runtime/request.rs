@@ -1,7 +1,9 @@
 //! [`Request`]: one HTTP call as generated code describes it.
 
-use std::{borrow::Cow, fmt::Display};
+use std::borrow::Cow;
+use std::fmt::{self, Display, Write as _};
 
+use bytes::Bytes;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use reqwest::{Method, Url};
 
@@ -14,6 +16,35 @@ const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'.')
     .remove(b'_')
     .remove(b'~');
+
+/// What `application/x-www-form-urlencoded` leaves as it is, besides alphanumerics (the space
+/// becomes `+`).
+const FORM: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'*')
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_');
+
+/// Appends `text` form-encoded, byte for byte as `Url::query_pairs_mut` writes query values.
+fn push_form_encoded(out: &mut String, text: &str) {
+    for (index, part) in text.split(' ').enumerate() {
+        if index > 0 {
+            out.push('+');
+        }
+        out.extend(utf8_percent_encode(part, FORM));
+    }
+}
+
+/// Form-encodes what is written into it, so that a value is encoded without being formatted
+/// into a string of its own first.
+struct FormEncoder<'a>(&'a mut String);
+
+impl fmt::Write for FormEncoder<'_> {
+    fn write_str(&mut self, text: &str) -> fmt::Result {
+        push_form_encoded(self.0, text);
+        Ok(())
+    }
+}
 
 /// Percent-encodes `segment` for use as one segment of a request path.
 pub(crate) fn encode_path_segment(segment: &str) -> Cow<'_, str> {
@@ -33,10 +64,11 @@ pub(crate) struct Request {
     pub(super) method: Method,
     /// Starts with `/`; relative to the base URL and already percent-encoded.
     pub(super) path: String,
-    /// In insertion order, which is the spec's parameter order.
-    query: Vec<(&'static str, String)>,
-    /// Serialized JSON.
-    pub(super) body: Option<Vec<u8>>,
+    /// The query string, `name=value` pairs already form-encoded and joined with `&`, in
+    /// insertion order, which is the spec's parameter order.
+    query: String,
+    /// Serialized JSON; `Bytes` so that a retry shares it rather than copying it.
+    pub(super) body: Option<Bytes>,
 }
 
 #[allow(
@@ -50,15 +82,29 @@ impl Request {
             operation_id,
             method,
             path,
-            query: Vec::new(),
+            query: String::new(),
             body: None,
         }
     }
 
     /// Adds a query parameter.
     pub(crate) fn query(mut self, name: &'static str, value: impl Display) -> Self {
-        self.query.push((name, value.to_string()));
+        self.start_query_pair(name);
+        // Cannot fail: the encoder only appends to a string.
+        let _ = write!(FormEncoder(&mut self.query), "{value}");
         self
+    }
+
+    /// Appends `name=` (and the `&` before it, unless it is the first pair).
+    fn start_query_pair(&mut self, name: &str) {
+        if self.query.is_empty() {
+            // Enough for the usual query at once, rather than growing it step by step.
+            self.query.reserve(128);
+        } else {
+            self.query.push('&');
+        }
+        push_form_encoded(&mut self.query, name);
+        self.query.push('=');
     }
 
     /// Adds a query parameter if it has a value.
@@ -72,7 +118,14 @@ impl Request {
     /// Adds a comma-separated list parameter (`style: form, explode: false`) unless it is empty.
     pub(crate) fn query_list(mut self, name: &'static str, values: &OptFields) -> Self {
         if !values.is_empty() {
-            self.query.push((name, values.join()));
+            self.start_query_pair(name);
+            for (index, value) in values.iter().enumerate() {
+                if index > 0 {
+                    // The comma, form-encoded.
+                    self.query.push_str("%2C");
+                }
+                push_form_encoded(&mut self.query, value);
+            }
         }
         self
     }
@@ -83,7 +136,7 @@ impl Request {
             operation_id: self.operation_id,
             source,
         })?;
-        self.body = Some(body);
+        self.body = Some(Bytes::from(body));
         Ok(self)
     }
 
@@ -99,15 +152,33 @@ impl Request {
                 path: self.path.clone(),
             });
         }
+        // A base URL has no query or fragment, so its text ends with its path.
+        let base_prefix = base.as_str().trim_end_matches('/');
+        // Parsing the URL's text in one go is what allocates least. A `?` or `#` in the path
+        // (possible only from the spec's path template) would end the path there, where
+        // `set_path` encodes it.
+        if !self.path.contains(['?', '#']) {
+            let mut text =
+                String::with_capacity(base_prefix.len() + self.path.len() + 1 + self.query.len());
+            text.push_str(base_prefix);
+            text.push_str(&self.path);
+            if !self.query.is_empty() {
+                text.push('?');
+                text.push_str(&self.query);
+            }
+            if let Ok(url) = Url::parse(&text) {
+                return Ok(url);
+            }
+        }
         let mut url = base.clone();
         url.set_path(&format!(
             "{}{}",
             base.path().trim_end_matches('/'),
             self.path
         ));
-        // Only when there are parameters: an empty `query_pairs_mut` would leave a bare `?`.
+        // Only when there are parameters: an empty query would leave a bare `?`.
         if !self.query.is_empty() {
-            url.query_pairs_mut().extend_pairs(&self.query);
+            url.set_query(Some(&self.query));
         }
         Ok(url)
     }
@@ -238,5 +309,73 @@ mod tests {
                 ..
             }
         ));
+    }
+
+    /// The URL as `url` built it before it parsed the URL's text in one go: the base's path
+    /// joined with `set_path`, then the pairs through `query_pairs_mut`.
+    fn reference_url(base: &Url, path: &str, query: &[(&str, String)]) -> Url {
+        let mut url = base.clone();
+        url.set_path(&format!("{}{}", base.path().trim_end_matches('/'), path));
+        if !query.is_empty() {
+            url.query_pairs_mut().extend_pairs(query);
+        }
+        url
+    }
+
+    fn cases() -> proptest::prelude::ProptestConfig {
+        let cases = std::env::var("FUZZ_CASES")
+            .ok()
+            .and_then(|cases| cases.parse().ok())
+            .unwrap_or(256);
+        proptest::prelude::ProptestConfig::with_cases(cases)
+    }
+
+    const BASES: [&str; 6] = [
+        "https://app.asana.com/api/1.0",
+        "https://app.asana.com/api/1.0/",
+        "http://127.0.0.1:8080",
+        "http://user:pw@x.test:99/a%20b//",
+        "https://x.test/é è/",
+        "https://[::1]/v1",
+    ];
+    const NAMES: [&str; 4] = ["workspace", "opt_fields", "a b&c", "é=?"];
+
+    proptest::proptest! {
+        #![proptest_config(cases())]
+
+        #[test]
+        fn url_is_the_same_as_with_set_path_and_query_pairs(
+            base in proptest::sample::select(BASES.to_vec()),
+            template in r"(/[a-z{}é ?#%\\.~\t-]{0,6}){1,3}",
+            segment in r"\PC{0,12}",
+            values in proptest::collection::vec(r"\PC{0,10}", 0..4),
+            fields in proptest::collection::vec(r"\PC{0,6}", 0..3),
+        ) {
+            let base = Url::parse(base).unwrap();
+            let path = format!("{template}/{}", encode_path_segment(&segment));
+            let mut request = Request::new("op", Method::GET, path.clone());
+            let mut pairs: Vec<(&str, String)> = Vec::new();
+            for (name, value) in NAMES.iter().zip(&values) {
+                request = request.query(name, value);
+                pairs.push((name, value.clone()));
+            }
+            let mut opt_fields = OptFields::default();
+            opt_fields.extend_raw(fields);
+            request = request.query_list("opt_fields", &opt_fields);
+            if !opt_fields.is_empty() {
+                pairs.push(("opt_fields", opt_fields.join()));
+            }
+            match request.url(&base) {
+                Ok(url) => {
+                    let reference = reference_url(&base, &path, &pairs);
+                    proptest::prop_assert_eq!(url.as_str(), reference.as_str());
+                }
+                Err(Error::InvalidPath { .. }) => {
+                    let segments = path.strip_prefix('/').unwrap_or(&path).split('/');
+                    proptest::prop_assert!(segments.into_iter().any(|s| matches!(s, "" | "." | "..")));
+                }
+                Err(other) => proptest::prop_assert!(false, "{other:?}"),
+            }
+        }
     }
 }
