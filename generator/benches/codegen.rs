@@ -1,4 +1,4 @@
-//! Codegen against its floor (issue 6, item 1); see BENCHMARKS.md.
+//! Codegen against its floor; see BENCHMARKS.md.
 //!
 //! For each spec (`spec/asana_webhooks.yaml`, and Asana's upstream `asana_oas.yaml` when
 //! `xtask::upstream` finds it):
@@ -19,6 +19,7 @@ use std::hint::black_box;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use bench_timing::{median, paired, ratio};
 use criterion::Criterion;
 use generator::Config;
 
@@ -101,58 +102,8 @@ fn criterion_benches(c: &mut Criterion, specs: &[Spec], config: &Config) {
     }
 }
 
-/// CPU time used by the calling thread so far, in seconds.
-#[cfg(unix)]
-fn thread_cpu_time() -> f64 {
-    let mut time = libc::timespec { tv_sec: 0, tv_nsec: 0 };
-    // SAFETY: `time` is a valid `timespec` for the call to write.
-    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut time) };
-    time.tv_sec as f64 + time.tv_nsec as f64 * 1e-9
-}
-
-#[cfg(not(unix))]
-fn thread_cpu_time() -> f64 {
-    0.0
-}
-
-/// Wall and CPU times of the runs of one case, in seconds.
-#[derive(Default, Clone)]
-struct Times {
-    wall: Vec<f64>,
-    cpu: Vec<f64>,
-}
-
-/// Times each case once per round, rotating the order each round.
-fn paired(rounds: usize, cases: &mut [&mut dyn FnMut()]) -> Vec<Times> {
-    let mut times = vec![Times::default(); cases.len()];
-    for case in cases.iter_mut() {
-        case(); // warm-up
-    }
-    for round in 0..rounds {
-        for offset in 0..cases.len() {
-            let index = (round + offset) % cases.len();
-            let (started, cpu_started) = (Instant::now(), thread_cpu_time());
-            cases[index]();
-            times[index].wall.push(started.elapsed().as_secs_f64());
-            times[index].cpu.push(thread_cpu_time() - cpu_started);
-        }
-    }
-    times
-}
-
-fn median(mut values: Vec<f64>) -> f64 {
-    values.sort_by(f64::total_cmp);
-    let mid = values.len() / 2;
-    if values.len() % 2 == 1 { values[mid] } else { (values[mid - 1] + values[mid]) / 2.0 }
-}
-
 fn millis(times: &[f64]) -> f64 {
     median(times.to_vec()) * 1e3
-}
-
-/// The median over rounds of `times[i] / base[i]`.
-fn ratio(times: &[f64], base: &[f64]) -> f64 {
-    median(times.iter().zip(base).map(|(t, b)| t / b).collect())
 }
 
 fn duration_millis(times: &[Duration]) -> f64 {

@@ -14,6 +14,21 @@ use crate::ir::{Api, Field, ParamKind, ParamLocation, Presence, ResponseBody, Ty
 /// Path of the surface file inside the generated crate.
 pub const SURFACE_FILE: &str = "api-surface.json";
 
+/// The first member of a surface file, which marks it as generated (JSON has no comments): only a file
+/// carrying it is ever replaced.
+pub const MARKER_MEMBER: &str = "@generated";
+/// The value of [`MARKER_MEMBER`].
+pub const MARKER: &str = "by `cargo xtask codegen`; do not edit";
+
+/// A surface as written to its file: the marker, then the surface's own members.
+#[derive(Serialize)]
+struct MarkedSurface<'a> {
+    #[serde(rename = "@generated")]
+    marker: &'static str,
+    #[serde(flatten)]
+    surface: &'a Surface,
+}
+
 /// Everything downstream code can depend on, keyed by Rust names.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Surface {
@@ -79,11 +94,18 @@ impl Surface {
         surface
     }
 
-    /// Pretty JSON, stable across runs (maps are sorted), ending with a newline.
+    /// Pretty JSON, stable across runs (maps are sorted), starting with the [`MARKER_MEMBER`] and ending with a
+    /// newline.
     pub fn to_json(&self) -> String {
-        let mut json = serde_json::to_string_pretty(self).unwrap_or_default();
+        let mut json = serde_json::to_string_pretty(&MarkedSurface { marker: MARKER, surface: self }).unwrap_or_default();
         json.push('\n');
         json
+    }
+
+    /// Whether `text` is a surface file that codegen wrote: a JSON object whose [`MARKER_MEMBER`] is [`MARKER`].
+    pub fn is_generated(text: &str) -> bool {
+        serde_json::from_str::<serde_json::Value>(text)
+            .is_ok_and(|value| value.get(MARKER_MEMBER).and_then(serde_json::Value::as_str) == Some(MARKER))
     }
 
     /// Reads a surface file's text.

@@ -1,4 +1,4 @@
-//! Client overhead (issue 6, item 2) and receiver throughput (item 3); see BENCHMARKS.md.
+//! Client overhead and receiver throughput; see BENCHMARKS.md.
 //!
 //! **Client.** A minimal HTTP server (axum, on its own thread and runtime, on 127.0.0.1) returns
 //! canned bodies. The same requests are made through the generated `asana_client::Client` (default
@@ -39,6 +39,7 @@ use axum::extract::RawQuery;
 use axum::http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, USER_AGENT};
 use axum::http::{Method, Uri};
 use axum::routing::get;
+use bench_timing::{median, paired_two, ratio};
 use criterion::Criterion;
 use futures_util::TryStreamExt;
 use futures_util::future::join_all;
@@ -468,55 +469,6 @@ fn criterion_benches(c: &mut Criterion, clients: &Clients, deliveries: &[Deliver
 
 // ----- paired report -----
 
-fn median(mut values: Vec<f64>) -> f64 {
-    values.sort_by(f64::total_cmp);
-    let mid = values.len() / 2;
-    if values.len() % 2 == 1 { values[mid] } else { (values[mid - 1] + values[mid]) / 2.0 }
-}
-
-/// CPU time used by the calling thread so far.
-#[cfg(unix)]
-fn thread_cpu_time() -> f64 {
-    let mut time = libc::timespec { tv_sec: 0, tv_nsec: 0 };
-    // SAFETY: `time` is a valid `timespec` for the call to write.
-    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut time) };
-    time.tv_sec as f64 + time.tv_nsec as f64 * 1e-9
-}
-
-#[cfg(not(unix))]
-fn thread_cpu_time() -> f64 {
-    0.0
-}
-
-/// Wall and CPU times (of this thread), in seconds, of the runs of one side.
-#[derive(Default)]
-struct Times {
-    wall: Vec<f64>,
-    cpu: Vec<f64>,
-}
-
-/// Times `a` and `b` once per round, alternating which goes first.
-fn paired(rounds: usize, mut a: impl FnMut(), mut b: impl FnMut()) -> (Times, Times) {
-    let (mut ta, mut tb) = (Times::default(), Times::default());
-    a();
-    b();
-    for round in 0..rounds {
-        for first in [round % 2 == 0, round % 2 != 0] {
-            let (started, cpu_started) = (Instant::now(), thread_cpu_time());
-            if first { a() } else { b() }
-            let times = if first { &mut ta } else { &mut tb };
-            times.wall.push(started.elapsed().as_secs_f64());
-            times.cpu.push(thread_cpu_time() - cpu_started);
-        }
-    }
-    (ta, tb)
-}
-
-/// The median over rounds of `a[i] / b[i]`.
-fn ratio(a: &[f64], b: &[f64]) -> f64 {
-    median(a.iter().zip(b).map(|(a, b)| a / b).collect())
-}
-
 fn paired_report(clients: &Clients, deliveries: &[Delivery], rounds: usize) {
     println!(
         "\n== client overhead, paired: {rounds} rounds, generated and baseline interleaved; medians, \
@@ -524,7 +476,7 @@ fn paired_report(clients: &Clients, deliveries: &[Delivery], rounds: usize) {
     );
     for scenario in Scenario::ALL {
         let (n, requests) = scenario.paired_size();
-        let (generated, baseline) = paired(
+        let (generated, baseline) = paired_two(
             rounds,
             || clients.run(scenario, Side::Generated, n),
             || clients.run(scenario, Side::Baseline, n),
@@ -555,7 +507,7 @@ fn paired_report(clients: &Clients, deliveries: &[Delivery], rounds: usize) {
     for delivery in deliveries {
         // Enough repetitions per timing for the clock to be exact.
         let repeat = (20_000 / delivery.events.max(1)).clamp(20, 2_000);
-        let (receive, parse) = paired(
+        let (receive, parse) = paired_two(
             rounds,
             || (0..repeat).for_each(|_| drop(black_box(delivery.receive()))),
             || (0..repeat).for_each(|_| drop(black_box(delivery.parse()))),

@@ -1,5 +1,6 @@
 //! Broken or hostile specs: each gives either a client that compiles, or one error naming the place, a
-//! non-zero exit, and an untouched output tree. The corpus is in `tests/fixtures/bad/`.
+//! non-zero exit, and an untouched output tree. The corpus is in `tests/fixtures/bad/`. Likewise for a
+//! hostile output tree: files codegen did not write, concurrent runs, CRLF checkouts.
 
 mod scratch;
 
@@ -9,6 +10,7 @@ use std::path::{Path, PathBuf};
 
 use generator::{Config, Generated};
 use xtask::cli::{Status, run};
+use xtask::codegen::{generate_from, read_config, stale_files, write};
 use xtask::project_root;
 
 fn config() -> Config {
@@ -141,6 +143,13 @@ impl Tree {
         Tree { root }
     }
 
+    /// The files of `generated/` proper, by path relative to the root: what codegen and the checkout hold.
+    fn snapshot_relative(&self) -> BTreeMap<PathBuf, Vec<u8>> {
+        let snapshot = self.snapshot();
+        let relative = snapshot.into_iter().filter_map(|(path, bytes)| Some((path.strip_prefix(&self.root).ok()?.to_owned(), bytes)));
+        relative.filter(|(path, _)| path.starts_with("src/api") || path.as_os_str() == "api-surface.json").collect()
+    }
+
     fn snapshot(&self) -> BTreeMap<PathBuf, Vec<u8>> {
         let mut files = BTreeMap::new();
         let mut stack = vec![self.root.clone()];
@@ -203,15 +212,77 @@ fn a_write_that_fails_midway_leaves_the_old_tree_intact() {
         .replace("operationId: getWebhook\n", "operationId: fetchWebhook\n");
     let spec = tree.root.join("changed.yaml");
     fs::write(&spec, spec_text).expect("write spec");
-    // A directory where the last file's temporary copy would go makes that write fail.
-    fs::create_dir_all(tree.root.join("src/api/webhooks.rs.codegen-tmp")).expect("block the temporary file");
+    // The last file written is not codegen's: the others are staged by then, and must not stay behind.
+    fs::write(tree.root.join("src/api/webhooks.rs"), "// hand-written\n").expect("replace the last file");
     let before = tree.snapshot();
     let status = tree.codegen(&spec, &project_root().join("spec/codegen.toml"));
     assert_eq!(status, Status::Failed);
     assert!(tree.snapshot() == before, "a failed write changed the tree");
-    let leftovers: Vec<_> = fs::read_dir(tree.root.join("src/api")).expect("read api dir").filter_map(Result::ok)
-        .map(|e| e.file_name().to_string_lossy().into_owned()).filter(|n| n.ends_with(".codegen-tmp") && n != "webhooks.rs.codegen-tmp").collect();
-    assert!(leftovers.is_empty(), "temporary files left behind: {leftovers:?}");
+    assert_eq!(temporary_files(&tree), Vec::<String>::new());
+}
+
+/// Temporary files of a write, anywhere in `tree`.
+fn temporary_files(tree: &Tree) -> Vec<String> {
+    let snapshot = tree.snapshot();
+    let names = snapshot.keys().map(|path| path.display().to_string());
+    names.filter(|name| name.contains(".codegen-tmp")).collect()
+}
+
+#[test]
+fn codegen_refuses_to_replace_files_it_did_not_write_and_names_them() {
+    let spec = project_root().join("spec/asana_webhooks.yaml");
+    let config = read_config(&project_root().join("spec/codegen.toml")).expect("config");
+    let generated = generate_from(&spec, &config).expect("generate");
+    for (file, hand_written) in [
+        ("src/api/mod.rs", "//! My own API module.\npub mod webhooks;\n"),
+        ("api-surface.json", "{\"operations\": {}, \"models\": {}}\n"),
+        ("api-surface.json", "{\"@generated\": \"by someone else\"}\n"),
+    ] {
+        let tree = Tree::copy_of_generated("not-ours");
+        fs::write(tree.root.join(file), hand_written).expect("write hand-written file");
+        let before = tree.snapshot();
+        let stale = stale_files(&tree.root, &generated.files).expect("stale files");
+        let error = write(&tree.root, &generated.files, &stale).expect_err(file).to_string();
+        assert!(error.contains(&tree.root.join(file).display().to_string()), "{error}");
+        assert!(error.contains("refusing to replace a file codegen did not write"), "{error}");
+        assert_eq!(tree.codegen(&spec, &project_root().join("spec/codegen.toml")), Status::Failed, "{file}");
+        assert!(tree.snapshot() == before, "{file}: the tree changed");
+    }
+}
+
+#[test]
+fn concurrent_runs_into_one_directory_all_succeed_and_leave_no_temporary_files() {
+    let tree = Tree::copy_of_generated("concurrent");
+    let spec = project_root().join("spec/asana_webhooks.yaml");
+    let config = project_root().join("spec/codegen.toml");
+    let expected = Tree { root: project_root().join("generated") }.snapshot_relative();
+    for round in 0..20 {
+        // Every file stale, so that every run writes every file.
+        for file in ["api-surface.json", "src/api/mod.rs", "src/api/models.rs", "src/api/opt_fields.rs", "src/api/webhooks.rs"] {
+            let path = tree.root.join(file);
+            let text = fs::read_to_string(&path).expect("read");
+            fs::write(&path, text.replacen('\n', "\n\n", 2)).expect("make stale");
+        }
+        let statuses: Vec<Status> = std::thread::scope(|scope| {
+            let runs: Vec<_> = (0..3).map(|_| scope.spawn(|| tree.codegen(&spec, &config))).collect();
+            runs.into_iter().map(|run| run.join().expect("codegen panicked")).collect()
+        });
+        assert!(statuses.iter().all(|status| *status == Status::Success), "round {round}: {statuses:?}");
+        assert_eq!(temporary_files(&tree), Vec::<String>::new(), "round {round}");
+        assert!(tree.snapshot_relative() == expected, "round {round}: the tree is not what codegen generates");
+    }
+}
+
+#[test]
+fn check_ignores_crlf_line_ends_like_a_core_autocrlf_checkout() {
+    let tree = Tree::copy_of_generated("crlf");
+    for file in ["api-surface.json", "src/api/mod.rs", "src/api/models.rs", "src/api/opt_fields.rs", "src/api/webhooks.rs"] {
+        let path = tree.root.join(file);
+        let text = fs::read_to_string(&path).expect("read");
+        fs::write(&path, text.replace('\n', "\r\n")).expect("write CRLF");
+    }
+    let args = ["codegen", "--check", "--out", &tree.root.display().to_string()];
+    assert_eq!(run(args.iter().map(Into::into)), Status::Success);
 }
 
 #[test]

@@ -12,6 +12,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
+use bench_timing::median;
+
 use crate::cli::Status;
 use crate::codegen;
 use crate::project_root;
@@ -68,16 +70,6 @@ fn cargo_bench(package: &str, bench: &str, rounds: Option<usize>) -> Result<(), 
         command.env("BENCH_ROUNDS", rounds.to_string());
     }
     run_command(&mut command)
-}
-
-fn median(mut values: Vec<f64>) -> f64 {
-    values.sort_by(f64::total_cmp);
-    let mid = values.len() / 2;
-    match values.len() {
-        0 => f64::NAN,
-        n if n % 2 == 1 => values[mid],
-        _ => (values[mid - 1] + values[mid]) / 2.0,
-    }
 }
 
 fn scratch_dir(name: &str) -> PathBuf {

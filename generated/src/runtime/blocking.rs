@@ -32,9 +32,13 @@ use super::Error;
 /// Give it a client of its own: the connections a client opens belong to the runtime that
 /// opened them, so one shared with async code on another runtime may fail once that runtime
 /// stops.
+///
+/// It may be created and dropped anywhere, async code included (dropping it there shuts its
+/// runtime down without waiting); only [`call`](Self::call) and iterating over
+/// [`iter`](Self::iter) must not happen inside an async runtime.
 pub struct Client {
     client: crate::Client,
-    runtime: tokio::runtime::Runtime,
+    runtime: Runtime,
 }
 
 impl Client {
@@ -48,7 +52,10 @@ impl Client {
             .enable_all()
             .build()
             .map_err(|error| Error::Config(format!("could not start a Tokio runtime: {error}")))?;
-        Ok(Self { client, runtime })
+        Ok(Self {
+            client,
+            runtime: Runtime(Some(runtime)),
+        })
     }
 
     /// The async client, for settings such as [`with_timeout`](crate::Client::with_timeout).
@@ -64,7 +71,7 @@ impl Client {
     /// When called from inside an async runtime, as Tokio cannot block a thread it drives;
     /// async code should use the async client directly.
     pub fn call<'a, F: Future>(&'a self, call: impl FnOnce(&'a crate::Client) -> F) -> F::Output {
-        self.runtime.block_on(call(&self.client))
+        self.runtime.get().block_on(call(&self.client))
     }
 
     /// Iterates over the stream that `stream` makes from the async client, fetching pages as
@@ -78,8 +85,29 @@ impl Client {
         stream: impl FnOnce(&'a crate::Client) -> S,
     ) -> Iter<'a, S> {
         Iter {
-            runtime: &self.runtime,
+            runtime: self.runtime.get(),
             stream: Box::pin(stream(&self.client)),
+        }
+    }
+}
+
+/// The facade's runtime, shut down on drop without waiting, which Tokio allows inside async
+/// code too (dropping a runtime there panics).
+struct Runtime(Option<tokio::runtime::Runtime>);
+
+impl Runtime {
+    fn get(&self) -> &tokio::runtime::Runtime {
+        match &self.0 {
+            Some(runtime) => runtime,
+            None => unreachable!("the runtime is taken only when the facade is dropped"),
+        }
+    }
+}
+
+impl Drop for Runtime {
+    fn drop(&mut self) {
+        if let Some(runtime) = self.0.take() {
+            runtime.shutdown_background();
         }
     }
 }

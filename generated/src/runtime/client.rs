@@ -5,19 +5,28 @@ use std::{fmt, sync::Arc};
 
 use bytes::Bytes;
 use reqwest::header::{
-    ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, USER_AGENT,
+    ACCEPT, AUTHORIZATION, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, HOST, HeaderMap, HeaderName,
+    HeaderValue, TE, TRAILER, TRANSFER_ENCODING, UPGRADE, USER_AGENT,
 };
 use reqwest::{StatusCode, Url};
 use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
 use tracing::Instrument;
 
+use super::body::{Body, read_limited};
 use super::error::body_excerpt;
 use super::request::{DataEnvelope, encode_path_segment};
 use super::{ApiError, Error, Request, RetryPolicy};
 
 const DEFAULT_BASE_URL: &str = "https://app.asana.com/api/1.0";
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// A page holds at most 100 objects; even 100 tasks with every field and long rich-text notes
+/// stay far below this, while a server sending without end is stopped well before memory runs
+/// out.
+const DEFAULT_MAX_RESPONSE_BYTES: usize = 32 * 1024 * 1024;
+/// Asana's error documents are a few hundred bytes; more than this is a proxy's page or worse,
+/// of which the start is enough.
+const MAX_ERROR_BODY_BYTES: usize = 64 * 1024;
 const DEFAULT_USER_AGENT: &str = concat!("asana-client/", env!("CARGO_PKG_VERSION"));
 /// The header in which Asana's official SDKs describe themselves.
 const CLIENT_LIB: HeaderName = HeaderName::from_static("x-asana-client-lib");
@@ -47,6 +56,13 @@ const CLIENT_LIB: HeaderName = HeaderName::from_static("x-asana-client-lib");
 /// # }
 /// ```
 ///
+/// # Limits
+///
+/// A success response's body is read up to
+/// [`max_response_bytes`](ClientBuilder::max_response_bytes) (32 MiB by default) and an error
+/// response's up to 64 KiB; see [`Error::ResponseTooLarge`]. Redirects are not followed
+/// (Asana's API does not redirect): a `3xx` answer is an [`Error::Api`].
+///
 /// Its `Debug` output never shows the access token or header values.
 #[derive(Clone)]
 pub struct Client {
@@ -65,6 +81,7 @@ struct Inner {
     /// The timeout the `reqwest::Client` itself applies: `Some` when this crate built it.
     http_timeout: Option<Duration>,
     retry: RetryPolicy,
+    max_response_bytes: usize,
 }
 
 /// Settings of one [`Client`] clone that win over the shared ones.
@@ -109,8 +126,11 @@ impl Client {
     /// even `Authorization` or `User-Agent`. Typical uses are Asana's `Asana-Enable` and
     /// `Asana-Disable`, which opt in or out of API changes during their deprecation period.
     ///
-    /// If the name or value is not valid in an HTTP header, every request made through the
-    /// returned client fails with [`Error::Config`] (the message never quotes the value).
+    /// If the name or value is not valid in an HTTP header, or the header is one that frames
+    /// the message or the connection (`Content-Length`, `Transfer-Encoding`, `Host`,
+    /// `Connection` and the other hop-by-hop headers, which the HTTP client sets itself),
+    /// every request made through the returned client fails with [`Error::Config`] (the
+    /// message never quotes the value).
     #[must_use]
     pub fn with_header<K, V>(&self, name: K, value: V) -> Self
     where
@@ -141,13 +161,33 @@ impl Client {
         client
     }
 
-    /// Sends `request` and decodes the whole JSON body of a success response as `T`.
+    /// Sends `request` and decodes the whole JSON body of a success response as `T`; a
+    /// `204 No Content` without a body decodes as `{}`.
+    #[allow(
+        dead_code,
+        reason = "generated code uses this only when its spec has responses with members beside `data`"
+    )]
     pub(crate) async fn send_json<T: DeserializeOwned>(
         &self,
         request: Request,
     ) -> Result<T, Error> {
+        self.send_decoded(request, b"{}").await
+    }
+
+    /// Sends `request` and decodes the JSON body of a success response as `T`, or
+    /// `no_content` in place of the empty body of a `204 No Content`.
+    async fn send_decoded<T: DeserializeOwned>(
+        &self,
+        request: Request,
+        no_content: &'static [u8],
+    ) -> Result<T, Error> {
         let operation_id = request.operation_id;
         let (status, body) = self.send(request).await?;
+        let body = if is_no_content(status, &body) {
+            Bytes::from_static(no_content)
+        } else {
+            body
+        };
         decode(&body).map_err(|(path, source)| Error::Decode {
             operation_id,
             status,
@@ -187,10 +227,14 @@ impl Client {
         let started = Instant::now();
         let mut attempt = 1;
         loop {
-            let http_request = match prepared.take() {
+            let mut http_request = match prepared.take() {
                 Some(http_request) => http_request,
                 None => self.prepare(request)?,
             };
+            self.set_timeout(
+                &mut http_request,
+                policy.remaining_budget(started.elapsed()),
+            );
             let result = self
                 .send_once(request.operation_id, http_request, attempt)
                 .instrument(tracing::debug_span!("asana_attempt", attempt))
@@ -231,19 +275,12 @@ impl Client {
         }
     }
 
-    /// The `reqwest` request for `request`: its URL, headers, timeout and body.
+    /// The `reqwest` request for `request`: its URL, headers and body.
     fn prepare(&self, request: &Request) -> Result<reqwest::Request, Error> {
         let url = request.url(&self.inner.base_url)?;
         let headers = self.headers(request)?;
         let mut http_request = reqwest::Request::new(request.method.clone(), url);
         *http_request.headers_mut() = headers;
-        // Per request unless the `reqwest::Client` applies the same one already (it does when
-        // this crate built it): a per-request timeout costs allocations, and an injected client
-        // has a timeout of its own or none.
-        let timeout = self.overrides.timeout.unwrap_or(self.inner.timeout);
-        if self.inner.http_timeout != Some(timeout) {
-            *http_request.timeout_mut() = Some(timeout);
-        }
         if let Some(body) = &request.body {
             // `Bytes`: shared, not copied.
             *http_request.body_mut() = Some(body.clone().into());
@@ -251,7 +288,23 @@ impl Client {
         Ok(http_request)
     }
 
+    /// Sets the timeout of one attempt: the client's, or what is left of the retry budget
+    /// when that is less.
+    fn set_timeout(&self, http_request: &mut reqwest::Request, remaining_budget: Duration) {
+        let timeout = self.overrides.timeout.unwrap_or(self.inner.timeout);
+        let timeout = timeout.min(remaining_budget);
+        // Per request unless the `reqwest::Client` applies the same one already (it does when
+        // this crate built it): a per-request timeout costs allocations, and an injected client
+        // has a timeout of its own or none.
+        if self.inner.http_timeout != Some(timeout) {
+            *http_request.timeout_mut() = Some(timeout);
+        }
+    }
+
     /// One attempt at a request: the status and body of a success response.
+    ///
+    /// Bodies are read under a limit, so neither one answer nor the answers to retries can
+    /// hold more than that in memory; an error body only needs its start.
     async fn send_once(
         &self,
         operation_id: &'static str,
@@ -270,13 +323,30 @@ impl Client {
             .await
             .map_err(transport)?;
         let status = response.status();
-        let headers = std::mem::take(response.headers_mut());
-        let body = response.bytes().await.map_err(transport)?;
         if !status.is_success() {
-            let error = ApiError::from_response(operation_id, status, &headers, &body);
+            let headers = std::mem::take(response.headers_mut());
+            let limit = MAX_ERROR_BODY_BYTES.min(self.inner.max_response_bytes);
+            let (body, truncated) = match read_limited(&mut response, limit).await {
+                Ok(Body::Complete(body)) => (body, false),
+                Ok(Body::Truncated(head)) => (head, true),
+                // The status is the answer; a body lost on the way only loses the details.
+                Err(_) => (Bytes::new(), true),
+            };
+            let error = ApiError::from_response(operation_id, status, &headers, &body, truncated);
             return Err(error.with_attempts(attempt).into());
         }
-        Ok((status, body))
+        let limit = self.inner.max_response_bytes;
+        match read_limited(&mut response, limit)
+            .await
+            .map_err(transport)?
+        {
+            Body::Complete(body) => Ok((status, body)),
+            Body::Truncated(_) => Err(Error::ResponseTooLarge {
+                operation_id,
+                status,
+                limit,
+            }),
+        }
     }
 
     /// The headers of `request`: the client's, then this clone's overrides.
@@ -294,7 +364,8 @@ impl Client {
         Ok(headers)
     }
 
-    /// Sends `request` and decodes a success response `{"data": T}`, returning `T`.
+    /// Sends `request` and decodes a success response `{"data": T}`, returning `T`; the `T`
+    /// of a `204 No Content` without a body (what `DELETE` may answer) is decoded from `{}`.
     #[allow(
         dead_code,
         reason = "generated code uses this only when its spec has operations answering `{data}` alone"
@@ -303,9 +374,14 @@ impl Client {
         &self,
         request: Request,
     ) -> Result<T, Error> {
-        let envelope: DataEnvelope<T> = self.send_json(request).await?;
+        let envelope: DataEnvelope<T> = self.send_decoded(request, br#"{"data":{}}"#).await?;
         Ok(envelope.data)
     }
+}
+
+/// Whether a success response says, by status and empty body, that there is nothing to decode.
+fn is_no_content(status: StatusCode, body: &[u8]) -> bool {
+    status == StatusCode::NO_CONTENT && body.trim_ascii().is_empty()
 }
 
 /// What a transport error says, for logs: `reqwest` describes the failure and the URL, which
@@ -380,6 +456,7 @@ pub struct ClientBuilder {
     timeout: Duration,
     user_agent: String,
     retry: RetryPolicy,
+    max_response_bytes: usize,
     /// Values are marked sensitive, which redacts them in `Debug`.
     headers: HeaderMap,
     header_error: Option<String>,
@@ -401,6 +478,7 @@ impl ClientBuilder {
             timeout: DEFAULT_TIMEOUT,
             user_agent: DEFAULT_USER_AGENT.to_owned(),
             retry: RetryPolicy::default(),
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             headers: HeaderMap::new(),
             header_error: None,
         }
@@ -415,7 +493,9 @@ impl ClientBuilder {
 
     /// The URL that operation paths are appended to, with or without a trailing slash.
     ///
-    /// Defaults to `https://app.asana.com/api/1.0`; tests point it at a local server.
+    /// Defaults to `https://app.asana.com/api/1.0`; tests point it at a local server. It must
+    /// not hold a user name or password: the access token is the credential, and a password
+    /// in the URL would show wherever the URL does.
     pub fn base_url(mut self, base_url: impl Into<String>) -> Self {
         self.base_url = base_url.into();
         self
@@ -424,7 +504,11 @@ impl ClientBuilder {
     /// Sends requests through `client` instead of a new default `reqwest::Client`, to share
     /// a connection pool or set proxies, certificates and the like.
     ///
-    /// The timeout, retry policy and headers set by this builder still apply to each request.
+    /// The timeout, retry policy, headers and response size limit set by this builder still
+    /// apply to each request. Its redirect policy is its own: the client this crate builds
+    /// follows no redirect, since Asana's API does not redirect and a redirect to another
+    /// origin would carry the custom headers there; build `client` with
+    /// `reqwest::redirect::Policy::none()` to keep that.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http = Some(client);
         self
@@ -447,6 +531,18 @@ impl ClientBuilder {
         self
     }
 
+    /// The most bytes of a success response's body that are read; a longer body fails the
+    /// request with [`Error::ResponseTooLarge`], without being read past the limit (nor at
+    /// all when its `Content-Length` says it is longer).
+    ///
+    /// Defaults to 32 MiB, far above the largest page of 100 objects Asana sends. Error
+    /// bodies are read up to 64 KiB (or this limit, if lower), of which the error keeps the
+    /// start.
+    pub fn max_response_bytes(mut self, limit: usize) -> Self {
+        self.max_response_bytes = limit;
+        self
+    }
+
     /// The `User-Agent` header. Defaults to `asana-client/<version of this crate>`.
     pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
         self.user_agent = user_agent.into();
@@ -458,7 +554,10 @@ impl ClientBuilder {
     /// otherwise send (`User-Agent` for instance), and [`Client::with_header`] replaces it
     /// in turn.
     ///
-    /// A name or value not valid in an HTTP header makes [`build`](Self::build) fail.
+    /// A name or value not valid in an HTTP header, or a header that frames the message or
+    /// the connection (`Content-Length`, `Transfer-Encoding`, `Host`, `Connection` and the
+    /// other hop-by-hop headers, which the HTTP client sets itself), makes
+    /// [`build`](Self::build) fail.
     pub fn default_header<K, V>(mut self, name: K, value: V) -> Self
     where
         HeaderName: TryFrom<K>,
@@ -480,8 +579,9 @@ impl ClientBuilder {
     /// # Errors
     ///
     /// [`Error::Config`] if no token was set, the token, user agent or a default header is
-    /// not a valid header, the base URL is not an absolute `http` or `https` URL without
-    /// query and fragment, or the default HTTP client cannot be created.
+    /// not a valid header or a default header frames the request, the base URL is not an
+    /// absolute `http` or `https` URL without credentials, query and fragment, or the default
+    /// HTTP client cannot be created.
     pub fn build(self) -> Result<Client, Error> {
         if let Some(error) = self.header_error {
             return Err(Error::Config(error));
@@ -496,6 +596,7 @@ impl ClientBuilder {
             None => {
                 let http = reqwest::Client::builder()
                     .timeout(self.timeout)
+                    .redirect(reqwest::redirect::Policy::none())
                     .build()
                     .map_err(|error| {
                         Error::Config(format!("could not create the HTTP client: {error}"))
@@ -519,11 +620,27 @@ impl ClientBuilder {
                 timeout: self.timeout,
                 http_timeout,
                 retry: self.retry,
+                max_response_bytes: self.max_response_bytes,
             }),
             overrides: Overrides::default(),
         })
     }
 }
+
+/// Headers that say how the message is framed or how the connection is handled. The HTTP
+/// client sets them from the body and the URL; a value of the caller's would contradict it
+/// (a wrong `Content-Length` cuts the body short or runs into the next request).
+const FRAMING_HEADERS: [HeaderName; 9] = [
+    CONTENT_LENGTH,
+    TRANSFER_ENCODING,
+    HOST,
+    CONNECTION,
+    HeaderName::from_static("keep-alive"),
+    HeaderName::from_static("proxy-connection"),
+    TE,
+    TRAILER,
+    UPGRADE,
+];
 
 /// Checks a header given to `method`; the error names the header but never quotes the value.
 fn header<K, V>(name: K, value: V, method: &str) -> Result<(HeaderName, HeaderValue), String>
@@ -533,6 +650,11 @@ where
 {
     let name = HeaderName::try_from(name)
         .map_err(|_| format!("`{method}` was given an invalid header name"))?;
+    if FRAMING_HEADERS.contains(&name) {
+        return Err(format!(
+            "`{method}`: header `{name}` frames the request and is set by the HTTP client"
+        ));
+    }
     let mut value = HeaderValue::try_from(value).map_err(|_| {
         format!("`{method}`: the value of header `{name}` contains characters not allowed in an HTTP header")
     })?;
@@ -575,8 +697,20 @@ fn authorization(token: Option<SecretString>) -> Result<HeaderValue, Error> {
 }
 
 fn parse_base_url(base_url: &str) -> Result<Url, Error> {
-    let invalid = |why: &str| Error::Config(format!("invalid base URL `{base_url}`: {why}"));
+    // A URL that may hold credentials is not quoted.
+    let quoted = if base_url.contains('@') {
+        String::new()
+    } else {
+        format!(" `{base_url}`")
+    };
+    let invalid = |why: &str| Error::Config(format!("invalid base URL{quoted}: {why}"));
     let url = Url::parse(base_url).map_err(|error| invalid(&error.to_string()))?;
+    // Never sent (the token is the credential), yet shown wherever the URL is.
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(invalid(
+            "it must not contain a user name or password; the access token is the credential",
+        ));
+    }
     if !matches!(url.scheme(), "http" | "https") {
         return Err(invalid("the scheme must be http or https"));
     }
@@ -819,6 +953,60 @@ mod tests {
                 .base_url("https://x.test/?a=1"),
         );
         assert!(message.contains("query or fragment"), "{message}");
+    }
+
+    #[test]
+    fn credentials_in_the_base_url_are_refused_without_quoting_them() {
+        for base_url in [
+            "https://user:pa55word@app.asana.com/api/1.0",
+            "https://user@app.asana.com/api/1.0",
+            "https://:pa55word@app.asana.com",
+            "ftp://user:pa55word@x.test",
+            "https://user:pa55word@[::1",
+        ] {
+            let message = config_error(Client::builder().token(TOKEN).base_url(base_url));
+            assert!(message.starts_with("invalid base URL: "), "{message}");
+            assert!(!message.contains("pa55word"), "{message}");
+            assert!(
+                !message.contains("user:") && !message.contains("user@"),
+                "{message}"
+            );
+        }
+        let message = config_error(
+            Client::builder()
+                .token(TOKEN)
+                .base_url("https://u:p@x.test/"),
+        );
+        assert!(message.contains("user name or password"), "{message}");
+    }
+
+    #[test]
+    fn headers_that_frame_the_request_are_refused() {
+        let get = Request::new("getWebhook", reqwest::Method::GET, "/webhooks/1".into());
+        for name in [
+            "content-length",
+            "Transfer-Encoding",
+            "host",
+            "Connection",
+            "keep-alive",
+            "te",
+            "trailer",
+            "upgrade",
+            "proxy-connection",
+        ] {
+            let message = config_error(Client::builder().token(TOKEN).default_header(name, "0"));
+            let lowercase = name.to_ascii_lowercase();
+            assert!(message.contains(&format!("`{lowercase}`")), "{message}");
+            assert!(message.contains("frames the request"), "{message}");
+
+            let client = Client::new(TOKEN).unwrap().with_header(name, "0");
+            match client.headers(&get) {
+                Err(Error::Config(message)) => {
+                    assert!(message.contains("Client::with_header"), "{message}");
+                }
+                other => panic!("{name}: expected a config error, got {other:?}"),
+            }
+        }
     }
 
     #[test]

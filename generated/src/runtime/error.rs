@@ -5,8 +5,14 @@ use std::{fmt, time::Duration};
 use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 
+use super::redact::redact_secrets;
+
 /// Longest piece of a response body, in characters, that errors quote.
 const EXCERPT_CHARS: usize = 200;
+
+/// Most bytes of a non-Asana error body that [`ApiError::raw_body`] keeps: enough for a proxy's
+/// error page to be recognised, and a bound on what every failed attempt holds.
+const RAW_BODY_BYTES: usize = 4096;
 
 /// Why an operation failed.
 ///
@@ -47,7 +53,41 @@ pub enum Error {
         /// What went wrong there, with the line and column in the body.
         source: serde_json::Error,
         /// The start of the body (at most 200 characters), to help tell what the server sent.
+        /// The value of every field named like `*secret*` is replaced by `"[REDACTED]"`.
         body_excerpt: String,
+    },
+    /// A success response's body was longer than the limit
+    /// ([`ClientBuilder::max_response_bytes`](crate::ClientBuilder::max_response_bytes)).
+    /// Reading stopped at the limit (or before reading, when `Content-Length` said so) and the
+    /// body was dropped. Not retried: the same request would get the same body.
+    #[error(
+        "{operation_id}: the {} response body is larger than the limit of {limit} bytes",
+        StatusLine(*status)
+    )]
+    ResponseTooLarge {
+        /// The operation being called, as in the spec (e.g. `getWebhooks`).
+        operation_id: &'static str,
+        /// Status of the response.
+        status: StatusCode,
+        /// The limit, in bytes.
+        limit: usize,
+    },
+    /// A paginated listing was stopped because the server sent, as the `next_page.offset` of
+    /// page number `page` (from 1), an offset it had already sent: following it would request
+    /// the same pages again and again. The pages before it were yielded.
+    #[error(
+        "a listing was stopped at page {page}: the server repeated an earlier `next_page` offset"
+    )]
+    RepeatedOffset {
+        /// The page whose `next_page` offset was not new.
+        page: usize,
+    },
+    /// A paginated listing was stopped after `max_pages` pages that all had a next page; see
+    /// [`Page`](crate::Page) for the bound. The pages before it were yielded.
+    #[error("a listing was stopped after {max_pages} pages without reaching the last page")]
+    TooManyPages {
+        /// The number of pages a stream fetches at most.
+        max_pages: usize,
     },
     /// The request body could not be serialized.
     #[error("{operation_id}: could not encode the request body")]
@@ -107,7 +147,8 @@ struct ErrorBody {
 /// A non-success response from the API.
 ///
 /// Asana explains failures in an `errors` array; when the body has that shape its entries are
-/// in [`errors`](Self::errors), otherwise the body text is kept in [`raw_body`](Self::raw_body).
+/// in [`errors`](Self::errors), otherwise the start of the body text is kept in
+/// [`raw_body`](Self::raw_body). Error bodies are read up to 64 KiB; the rest is not read.
 ///
 /// `Display` gives one line: operation, status and Asana's first message, such as
 /// `getWebhook: 404 Not Found: webhook: Unknown object: 123`, followed where they apply by the
@@ -124,11 +165,14 @@ pub struct ApiError {
 }
 
 impl ApiError {
+    /// The error for a response with `status`, `headers` and `body`, which is the start of the
+    /// body when `truncated`.
     pub(crate) fn from_response(
         operation_id: &'static str,
         status: StatusCode,
         headers: &HeaderMap,
         body: &[u8],
+        truncated: bool,
     ) -> Self {
         let errors = serde_json::from_slice::<ErrorBody>(body)
             .ok()
@@ -137,7 +181,7 @@ impl ApiError {
         let raw_body = match errors {
             Some(_) => None,
             None if body.trim_ascii().is_empty() => None,
-            None => Some(String::from_utf8_lossy(body).into_owned()),
+            None => Some(raw_body(body, truncated)),
         };
         Self {
             operation_id,
@@ -179,6 +223,9 @@ impl ApiError {
 
     /// The body text, when it was not an Asana error document (an HTML page from a proxy, for
     /// example); `None` when the body was empty or Asana-shaped.
+    ///
+    /// At most the first 4096 bytes, followed by `…` when the body was longer; the value of
+    /// every field named like `*secret*` is replaced by `"[REDACTED]"`.
     pub fn raw_body(&self) -> Option<&str> {
         self.raw_body.as_deref()
     }
@@ -240,24 +287,41 @@ impl From<ApiError> for Error {
     }
 }
 
-/// Parses `Retry-After` in its delay-seconds form, the one Asana sends; an HTTP date is ignored.
+/// Parses `Retry-After` in its delay-seconds form (`1*DIGIT`, the one Asana sends); an HTTP
+/// date, a sign or a fraction is ignored.
 fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    let seconds = headers
-        .get(RETRY_AFTER)?
-        .to_str()
-        .ok()?
-        .trim()
-        .parse()
-        .ok()?;
-    Some(Duration::from_secs(seconds))
+    let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+    // `u64::from_str` would also accept a leading `+`.
+    if value.is_empty() || !value.bytes().all(|byte| byte.is_ascii_digit()) {
+        return None;
+    }
+    Some(Duration::from_secs(value.parse().ok()?))
 }
 
-/// The start of `body` as one line of at most [`EXCERPT_CHARS`] characters.
+/// What [`ApiError::raw_body`] keeps of `body`: its start as text, secrets redacted, with `…`
+/// when something was left out.
+fn raw_body(body: &[u8], truncated: bool) -> String {
+    let head = body.get(..RAW_BODY_BYTES).unwrap_or(body);
+    let mut text = String::from_utf8_lossy(head);
+    if head.len() < body.len() {
+        // The cut may split a character; drop its remains rather than show U+FFFD.
+        let whole = text.trim_end_matches('\u{fffd}').len();
+        text.to_mut().truncate(whole);
+    }
+    let mut text = redact_secrets(&text).into_owned();
+    if truncated || head.len() < body.len() {
+        text.push('…');
+    }
+    text
+}
+
+/// The start of `body` as one line of at most [`EXCERPT_CHARS`] characters, secrets
+/// redacted.
 pub(crate) fn body_excerpt(body: &[u8]) -> String {
     // Four bytes per character at most: enough input for the excerpt without copying a
     // large body.
     let head = body.get(..EXCERPT_CHARS * 4).unwrap_or(body);
-    excerpt(&String::from_utf8_lossy(head))
+    excerpt(&redact_secrets(&String::from_utf8_lossy(head)))
 }
 
 /// `text` with whitespace runs collapsed to one space, cut to [`EXCERPT_CHARS`] characters.
@@ -295,7 +359,7 @@ mod tests {
 
     fn api_error(status: u16, headers: &HeaderMap, body: &str) -> ApiError {
         let status = StatusCode::from_u16(status).unwrap();
-        ApiError::from_response("getWebhook", status, headers, body.as_bytes())
+        ApiError::from_response("getWebhook", status, headers, body.as_bytes(), false)
     }
 
     #[test]
@@ -369,7 +433,7 @@ mod tests {
     }
 
     #[test]
-    fn long_raw_body_is_cut_in_display_only() {
+    fn long_raw_body_is_cut_in_display() {
         let body = "é".repeat(500);
         let error = api_error(500, &HeaderMap::new(), &body);
         assert_eq!(error.raw_body(), Some(body.as_str()));
@@ -395,13 +459,50 @@ mod tests {
     }
 
     #[test]
+    fn raw_body_keeps_a_bounded_redacted_start() {
+        let body = format!(
+            r#"{{"X-Hook-Secret":"hunter2","log":"{}"}}"#,
+            "é".repeat(5000)
+        );
+        let error = api_error(500, &HeaderMap::new(), &body);
+        let raw = error.raw_body().unwrap();
+        assert!(
+            raw.starts_with(r#"{"X-Hook-Secret":"[REDACTED]","log":"éé"#),
+            "{raw}"
+        );
+        assert!(raw.ends_with("é…"), "{raw}");
+        assert!(raw.len() <= RAW_BODY_BYTES + 10, "{}", raw.len());
+        assert!(!format!("{error:?}{error}").contains("hunter2"));
+
+        let status = StatusCode::BAD_GATEWAY;
+        let cut = ApiError::from_response("getWebhook", status, &HeaderMap::new(), b"<html>", true);
+        assert_eq!(cut.raw_body(), Some("<html>…"));
+    }
+
+    #[test]
     fn unusable_retry_after_is_ignored() {
-        for value in ["Wed, 21 Oct 2015 07:28:00 GMT", "-1", "1.5", ""] {
+        for value in [
+            "Wed, 21 Oct 2015 07:28:00 GMT",
+            "-1",
+            "+3",
+            "1.5",
+            "1e3",
+            "",
+        ] {
             let mut headers = HeaderMap::new();
             headers.insert(RETRY_AFTER, HeaderValue::from_str(value).unwrap());
             assert_eq!(retry_after(&headers), None, "{value:?}");
         }
         assert_eq!(retry_after(&HeaderMap::new()), None);
+    }
+
+    #[test]
+    fn body_excerpt_redacts_secrets() {
+        let body = br#"{"X-Hook-Secret":"hunter2","data":{"gid":5}}"#;
+        assert_eq!(
+            body_excerpt(body),
+            r#"{"X-Hook-Secret":"[REDACTED]","data":{"gid":5}}"#
+        );
     }
 
     #[test]

@@ -4,12 +4,14 @@
 
 #[cfg(feature = "blocking")]
 pub mod blocking;
+mod body;
 mod client;
 mod error;
 mod opt_fields;
 mod pagination;
 #[cfg(feature = "receiver")]
 pub mod receiver;
+mod redact;
 mod request;
 mod retry;
 mod secret;

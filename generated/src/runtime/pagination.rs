@@ -1,5 +1,6 @@
 //! Streams over the pages and items of paginated list operations.
 
+use std::collections::HashSet;
 use std::future::Future;
 
 use futures_core::Stream;
@@ -7,10 +8,24 @@ use futures_util::{TryStreamExt, stream};
 
 use super::Error;
 
+/// The most pages one stream requests: 1,000,000 objects at Asana's largest page size, more
+/// than any real listing, yet an end to a server whose `next_page` never runs out.
+pub(crate) const MAX_PAGES: usize = 10_000;
+
 /// One page of a paginated list response.
 ///
 /// Implemented by the response types of list operations, whose request builders' `pages()`
 /// streams yield it.
+///
+/// Streams follow `next_page` until a page has none, and also stop, so that a misbehaving
+/// server cannot keep them going without end:
+/// - after an empty page, even if it has a `next_page`: it brought nothing and would bring
+///   nothing new;
+/// - with [`Error::RepeatedOffset`] when a `next_page` offset is one the stream already
+///   followed, which would request the same pages again and again;
+/// - with [`Error::TooManyPages`] after 10,000 pages (a million objects at the largest page
+///   size);
+/// - after `max_items` items, when the request builder set that cap.
 pub trait Page {
     /// The type of the listed objects.
     type Item;
@@ -55,7 +70,8 @@ pub(crate) trait Paginated<'a>: Clone + Send + 'a {
 }
 
 /// Requests pages one by one, starting with `request` as built and following each page's
-/// next offset, until the last page or until `max_items` items have been yielded.
+/// next offset, until the last page or until `max_items` items have been yielded; see
+/// [`Page`] for the other ends.
 ///
 /// With a cap, the page that reaches it is truncated, no further page is requested, and a
 /// request's `limit` is lowered to the number of items still wanted. A cap of 0 requests
@@ -67,6 +83,14 @@ pub(crate) trait Paginated<'a>: Clone + Send + 'a {
 pub(crate) fn pages<'a, R: Paginated<'a>>(
     request: R,
 ) -> impl Stream<Item = Result<R::Page, Error>> + Send + 'a {
+    pages_up_to(request, MAX_PAGES)
+}
+
+/// [`pages`], stopping with [`Error::TooManyPages`] before requesting page `max_pages + 1`.
+fn pages_up_to<'a, R: Paginated<'a>>(
+    request: R,
+    max_pages: usize,
+) -> impl Stream<Item = Result<R::Page, Error>> + Send + 'a {
     let mut request = request;
     if request.limit().is_none() {
         if let Some(max_page_size) = request.max_page_size() {
@@ -75,32 +99,59 @@ pub(crate) fn pages<'a, R: Paginated<'a>>(
     }
     let remaining = request.max_items();
     // `None` once there is no page left to request.
-    let first = Some((request, remaining));
-    stream::try_unfold(first, |next| async move {
-        let Some((mut request, remaining)) = next else {
+    let first = Some(Cursor {
+        request,
+        remaining,
+        fetched: 0,
+        offsets: HashSet::new(),
+    });
+    stream::try_unfold(first, move |next| async move {
+        let Some(mut cursor) = next else {
             return Ok(None);
         };
-        if let Some(remaining) = remaining {
+        if let Some(remaining) = cursor.remaining {
             if remaining == 0 {
                 return Ok(None);
             }
-            lower_limit(&mut request, remaining);
+            lower_limit(&mut cursor.request, remaining);
         }
-        let mut page = request.clone().fetch().await?;
-        let remaining = remaining.map(|remaining| {
-            let items = page.items_mut();
-            items.truncate(remaining);
-            remaining - items.len()
-        });
+        if cursor.fetched == max_pages {
+            return Err(Error::TooManyPages { max_pages });
+        }
+        let mut page = cursor.request.clone().fetch().await?;
+        cursor.fetched += 1;
+        let page_items = page.items_mut();
+        if let Some(remaining) = &mut cursor.remaining {
+            page_items.truncate(*remaining);
+            *remaining -= page_items.len();
+        }
+        let brought_nothing = page_items.is_empty();
         let next = match page.next_offset() {
-            Some(offset) if remaining != Some(0) => {
-                request.set_offset(offset.to_owned());
-                Some((request, remaining))
+            Some(_) if brought_nothing || cursor.remaining == Some(0) => None,
+            Some(offset) => {
+                if !cursor.offsets.insert(offset.to_owned()) {
+                    return Err(Error::RepeatedOffset {
+                        page: cursor.fetched,
+                    });
+                }
+                cursor.request.set_offset(offset.to_owned());
+                Some(cursor)
             }
-            _ => None,
+            None => None,
         };
         Ok(Some((page, next)))
     })
+}
+
+/// Where a stream of pages is: the request for the next page, and what bounds the rest.
+struct Cursor<R> {
+    request: R,
+    /// Items still wanted, when capped.
+    remaining: Option<usize>,
+    /// Pages fetched so far.
+    fetched: usize,
+    /// Every offset followed so far: a server sending one again would loop.
+    offsets: HashSet<String>,
 }
 
 /// Like [`pages`], yielding the items of each page in order.
@@ -165,6 +216,9 @@ mod tests {
         }
     }
 
+    /// The page a misbehaving server answers for an offset.
+    type Serve = Arc<dyn Fn(Option<&str>) -> FakePage + Send + Sync>;
+
     /// A request to a fake server listing the numbers `0..total`; it records the `offset` and
     /// `limit` of every page fetched.
     #[derive(Clone)]
@@ -175,6 +229,8 @@ mod tests {
         max_items: Option<usize>,
         /// Zero-based index of a fetch that fails.
         fail_at: Option<usize>,
+        /// Replaces the listing of `0..total`.
+        serve: Option<Serve>,
         fetched: Arc<Mutex<Vec<Fetch>>>,
     }
 
@@ -186,7 +242,19 @@ mod tests {
                 limit,
                 max_items,
                 fail_at: None,
+                serve: None,
                 fetched: Arc::default(),
+            }
+        }
+
+        /// A request to a server answering `serve(offset)` for each page.
+        fn serving(
+            max_items: Option<usize>,
+            serve: impl Fn(Option<&str>) -> FakePage + Send + Sync + 'static,
+        ) -> Self {
+            Self {
+                serve: Some(Arc::new(serve)),
+                ..Self::new(0, None, max_items)
             }
         }
 
@@ -216,6 +284,8 @@ mod tests {
             let mut fetched = self.fetched.lock().unwrap();
             let result = if Some(fetched.len()) == self.fail_at {
                 Err(Error::Config("fake failure".into()))
+            } else if let Some(serve) = &self.serve {
+                Ok(serve(self.offset.as_deref()))
             } else {
                 let start: usize = self.offset.as_deref().map_or(0, |o| o.parse().unwrap());
                 let size = self
@@ -328,6 +398,42 @@ mod tests {
             .map(Result::unwrap)
             .collect();
         assert_eq!(items, [0, 1, 2, 3, 4, 5, 6]);
+    }
+
+    #[test]
+    fn an_offset_seen_on_any_earlier_page_ends_the_stream_with_an_error() {
+        // `a` -> `b` -> `a`: the third page would start the loop again. (A server repeating the
+        // previous offset, and empty pages, are tested over the wire in `tests/pagination.rs`.)
+        let request = FakeRequest::serving(Some(10), |offset| FakePage {
+            items: vec![1],
+            next_offset: Some(if offset == Some("a") { "b" } else { "a" }.to_owned()),
+        });
+        let results = collect(pages(request.clone()));
+        assert_eq!(results.len(), 3, "{results:?}");
+        assert!(results[..2].iter().all(Result::is_ok));
+        assert!(matches!(results[2], Err(Error::RepeatedOffset { page: 3 })));
+        assert_eq!(request.fetched().len(), 3);
+    }
+
+    #[test]
+    fn streams_stop_after_max_pages_with_an_error() {
+        let counter = Mutex::new(0_usize);
+        let request = FakeRequest::serving(None, move |_| {
+            let mut served = counter.lock().unwrap();
+            *served += 1;
+            FakePage {
+                items: vec![*served],
+                next_offset: Some(served.to_string()),
+            }
+        });
+        let results = collect(pages_up_to(request.clone(), 5));
+        assert_eq!(results.len(), 6);
+        assert!(results[..5].iter().all(Result::is_ok));
+        assert!(matches!(
+            results[5],
+            Err(Error::TooManyPages { max_pages: 5 })
+        ));
+        assert_eq!(request.fetched().len(), 5);
     }
 
     #[test]

@@ -17,16 +17,18 @@ use super::Error;
 /// idempotency keys to tell. Other statuses, and success responses that cannot be decoded,
 /// are not retried: sending the same request again would fail the same way.
 ///
-/// Before a retry the client waits for the `Retry-After` of a `429` when the server sent one.
-/// Otherwise (Asana's concurrency limit sends none, nor do server errors) it waits an
-/// exponential backoff with jitter: the n-th retry waits between half and all of
-/// `initial_backoff * 2^(n-1)`, capped at `max_backoff`, so that many clients failing at once
-/// do not come back at once.
+/// Before a retry the client waits for the `Retry-After` (in seconds) of a `429` or `503` when
+/// the server sent one. Otherwise (Asana's concurrency limit sends none, nor do most server
+/// errors) it waits an exponential backoff with jitter: the n-th retry waits between half and
+/// all of `initial_backoff * 2^(n-1)`, capped at `max_backoff`, so that many clients failing at
+/// once do not come back at once.
 ///
 /// Retries stop after [`max_attempts`](Self::max_attempts) attempts, or when the next wait
 /// would end after the [`time_budget`](Self::time_budget) counted from the first attempt;
 /// the caller then gets the error of the last attempt, which records how many attempts were
-/// made.
+/// made. The budget bounds the attempts too: each one is cut off (as a timeout) when the
+/// budget runs out, even before its own timeout, so a call never takes much longer than the
+/// budget.
 ///
 /// The defaults: 5 attempts, backoff from 500 ms up to 10 s, a 60 s budget, no retries of
 /// `POST`.
@@ -90,11 +92,18 @@ impl RetryPolicy {
         self
     }
 
-    /// How long after the first attempt no retry may start. A `Retry-After` that would end
-    /// past it is not waited for: the `429` is returned at once, carrying the delay.
+    /// How long a call may take in all, counted from the start of its first attempt: no
+    /// retry starts after it, and an attempt still running when it ends is cut off as a
+    /// timeout. A `Retry-After` that would end past it is not waited for: the `429` or `503`
+    /// is returned at once, carrying the delay.
     pub fn time_budget(mut self, time_budget: Duration) -> Self {
         self.time_budget = time_budget;
         self
+    }
+
+    /// What is left of the time budget `elapsed` after the first attempt started.
+    pub(super) fn remaining_budget(&self, elapsed: Duration) -> Duration {
+        self.time_budget.saturating_sub(elapsed)
     }
 
     /// Whether `POST` requests are retried too, under the same conditions as the others.
@@ -117,9 +126,17 @@ impl RetryPolicy {
             return None;
         }
         let delay = match error {
-            Error::Api(error) if error.status() == StatusCode::TOO_MANY_REQUESTS => error
-                .retry_after()
-                .unwrap_or_else(|| self.backoff_delay(attempt, random_unit())),
+            // The statuses that RFC 9110 gives a `Retry-After`; Asana's SDKs wait it on both.
+            Error::Api(error)
+                if matches!(
+                    error.status(),
+                    StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE
+                ) =>
+            {
+                error
+                    .retry_after()
+                    .unwrap_or_else(|| self.backoff_delay(attempt, random_unit()))
+            }
             Error::Api(error) if is_transient(error.status()) => {
                 self.backoff_delay(attempt, random_unit())
             }
@@ -182,7 +199,7 @@ mod tests {
             headers.insert(RETRY_AFTER, HeaderValue::from_static(value));
         }
         let status = StatusCode::from_u16(status).unwrap();
-        ApiError::from_response("getWebhook", status, &headers, b"").into()
+        ApiError::from_response("getWebhook", status, &headers, b"", false).into()
     }
 
     fn policy() -> RetryPolicy {
@@ -239,8 +256,12 @@ mod tests {
 
     #[test]
     fn retry_after_is_honoured_even_above_the_backoff_cap() {
-        let delay = policy().delay(&Method::GET, &api(429, Some("3")), 1, Duration::ZERO);
-        assert_eq!(delay, Some(Duration::from_secs(3)));
+        for status in [429, 503] {
+            let delay = policy().delay(&Method::GET, &api(status, Some("3")), 1, Duration::ZERO);
+            assert_eq!(delay, Some(Duration::from_secs(3)), "{status}");
+        }
+        let plus = policy().delay(&Method::GET, &api(503, Some("+3")), 1, Duration::ZERO);
+        assert!(plus.is_some_and(|d| d <= 100 * MS), "{plus:?}");
         let without = policy().delay(&Method::GET, &api(429, None), 1, Duration::ZERO);
         assert!(without.is_some_and(|d| (50 * MS..=100 * MS).contains(&d)));
     }

@@ -69,6 +69,29 @@ pub fn capture() -> (Captured, tracing::subscriber::DefaultGuard) {
     (captured, guard)
 }
 
+/// `2012-02-22T02:06:58.147Z` and the like, built without parsing.
+pub fn utc(
+    y: i32,
+    mo: u32,
+    d: u32,
+    h: u32,
+    mi: u32,
+    s: u32,
+    ms: u32,
+) -> chrono::DateTime<chrono::Utc> {
+    chrono::NaiveDate::from_ymd_opt(y, mo, d)
+        .and_then(|date| date.and_hms_milli_opt(h, mi, s, ms))
+        .unwrap()
+        .and_utc()
+}
+
+/// Awaits `future`, failing the test instead of hanging it when the client does not stop on its own.
+pub async fn within_seconds<F: Future>(seconds: u64, future: F) -> F::Output {
+    tokio::time::timeout(std::time::Duration::from_secs(seconds), future)
+        .await
+        .expect("the client did not stop")
+}
+
 /// The API error inside `error`; panics (failing the test) on any other kind.
 pub fn api_error(error: Error) -> Box<ApiError> {
     match error {
