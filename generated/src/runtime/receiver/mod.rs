@@ -277,8 +277,8 @@ pub enum Received {
 }
 
 impl Received {
-    /// The response to answer the request with: `200` echoing `X-Hook-Secret` for a handshake,
-    /// `200` for a delivery.
+    /// The response to answer the request with: `200` (Asana takes `200` or `204`), echoing
+    /// `X-Hook-Secret` for a handshake.
     pub fn response(&self) -> http::Response<()> {
         let mut response = http::Response::new(());
         if let Self::Handshake(handshake) = self {
