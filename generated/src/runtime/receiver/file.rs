@@ -7,6 +7,7 @@
 
 use std::fmt;
 use std::fs::{DirBuilder, File, OpenOptions};
+#[cfg(unix)]
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -90,9 +91,11 @@ impl FileSecretStore {
     pub fn open(directory: impl AsRef<Path>) -> Result<Self, StoreError> {
         let directory = directory.as_ref();
         let shown = directory.display();
-        DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
+        let mut builder = DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        builder.mode(0o700);
+        builder
             .create(directory)
             .map_err(|error| StoreError::new(format!("cannot create `{shown}`"), error))?;
         let path = directory.join(FILE_NAME);
@@ -157,16 +160,23 @@ impl FileSecretStore {
 }
 
 /// Opens `path` for reading and writing, created `0600`, and makes it `0600` if it was not.
+/// (Elsewhere than Unix, the directory's access control applies.)
 fn owner_only_file(path: &Path) -> Result<File, StoreError> {
     let shown = path.display();
-    let file = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .mode(0o600)
+    let mut options = OpenOptions::new();
+    options.read(true).write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    options.mode(0o600);
+    let file = options
         .open(path)
         .map_err(|error| StoreError::new(format!("cannot open `{shown}`"), error))?;
+    #[cfg(unix)]
+    restrict(&file, &shown)?;
+    Ok(file)
+}
+
+#[cfg(unix)]
+fn restrict(file: &File, shown: &std::path::Display<'_>) -> Result<(), StoreError> {
     let metadata = file
         .metadata()
         .map_err(|error| StoreError::new(format!("cannot read `{shown}`"), error))?;
@@ -174,7 +184,7 @@ fn owner_only_file(path: &Path) -> Result<File, StoreError> {
         file.set_permissions(std::fs::Permissions::from_mode(0o600))
             .map_err(|error| StoreError::new(format!("cannot restrict `{shown}`"), error))?;
     }
-    Ok(file)
+    Ok(())
 }
 
 fn decode(bytes: &[u8]) -> Result<Expectation, redb::Error> {
