@@ -337,7 +337,9 @@ enum Head {
 /// Answers Asana's webhook requests: completes expected handshakes, verifies deliveries and
 /// parses their events. See the [module documentation](self).
 ///
-/// Cloning is cheap; clones share the secret store (and with it the expected handshakes).
+/// Its methods run on a Tokio runtime with the time driver enabled (as `#[tokio::main]` and
+/// axum's server have it): each store call is bounded in time. Cloning is cheap; clones share
+/// the secret store (and with it the expected handshakes).
 #[derive(Clone)]
 pub struct Receiver {
     store: Store,
