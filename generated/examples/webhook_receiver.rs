@@ -12,6 +12,9 @@
 //! - `LISTEN_ADDRESS`: where to listen, `0.0.0.0:8080` by default.
 //! - `ASANA_TOKEN`: a personal access token; `ASANA_BASE_URL` the API to call,
 //!   `https://app.asana.com/api/1.0` by default (point it at a test server to try this out).
+//! - `WEBHOOK_STATE_DIR`: where the receiver keeps webhook secrets across restarts
+//!   (`./webhook-state` by default). When it already holds the target's secret, the webhook
+//!   was created by an earlier run and is not created again.
 //!
 //! Set `RUST_LOG`-style verbosity with `ASANA_LOG` (`info` by default, `debug` shows each
 //! verified delivery).
@@ -47,7 +50,8 @@ mod service {
     use tokio::sync::mpsc;
 
     const USAGE: &str = "usage: webhook_receiver RESOURCE_GID PUBLIC_TARGET_URL [LISTEN_ADDRESS]
-environment: ASANA_TOKEN (required), ASANA_BASE_URL (default https://app.asana.com/api/1.0)";
+environment: ASANA_TOKEN (required), ASANA_BASE_URL (default https://app.asana.com/api/1.0),
+WEBHOOK_STATE_DIR (default ./webhook-state)";
 
     pub(super) async fn run() -> Result<(), String> {
         let mut args = env::args().skip(1);
@@ -72,7 +76,8 @@ environment: ASANA_TOKEN (required), ASANA_BASE_URL (default https://app.asana.c
         // The route is the target's path: the receiver matches targets by path and query.
         let key = target_key(&target).map_err(|error| error.to_string())?;
         let path = key.split('?').next().unwrap_or("/").to_owned();
-        let receiver = Receiver::new();
+        let state = env::var("WEBHOOK_STATE_DIR").unwrap_or_else(|_| "webhook-state".to_owned());
+        let receiver = Receiver::open(&state).map_err(|error| error.to_string())?;
         let (deliveries, mut events) = mpsc::channel(256);
         let app: axum::Router = channel_router(receiver.clone(), &path, deliveries);
         let listener = tokio::net::TcpListener::bind(&listen)
@@ -81,15 +86,23 @@ environment: ASANA_TOKEN (required), ASANA_BASE_URL (default https://app.asana.c
         println!("listening on {listen}, route POST {path}");
         let server = tokio::spawn(async move { axum::serve(listener, app).await });
 
-        // The server is up before the create call, which waits for Asana's handshake.
-        let created = client
-            .create_webhook_with_receiver(&receiver, WebhookRequest::new(resource, target))
+        let known = receiver
+            .secret(&target)
             .await
-            .map_err(|error| format!("creating the webhook failed: {error}"))?;
-        println!(
-            "webhook {} created; its secret is kept by the receiver (store it to survive restarts)",
-            created.data.gid.as_deref().unwrap_or("?")
-        );
+            .map_err(|error| error.to_string())?;
+        if known.is_some() {
+            println!("the secret of {target} is in {state}: webhook created by an earlier run");
+        } else {
+            // The server is up before the create call, which waits for Asana's handshake.
+            let created = client
+                .create_webhook_with_receiver(&receiver, WebhookRequest::new(resource, target))
+                .await
+                .map_err(|error| format!("creating the webhook failed: {error}"))?;
+            println!(
+                "webhook {} created; its secret is kept in {state}",
+                created.data.gid.as_deref().unwrap_or("?")
+            );
+        }
 
         // Acknowledged already: the route answered 200 when it handed the delivery over.
         while let Some(delivery) = events.recv().await {
@@ -112,6 +125,12 @@ environment: ASANA_TOKEN (required), ASANA_BASE_URL (default https://app.asana.c
                         .and_then(|change| change.field.as_deref())
                         .map(|field| format!(" ({field})"))
                         .unwrap_or_default(),
+                );
+            }
+            for undecoded in &delivery.undecoded {
+                println!(
+                    "event {} not decoded ({}): {}",
+                    undecoded.index, undecoded.reason, undecoded.raw
                 );
             }
         }

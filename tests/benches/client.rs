@@ -391,6 +391,8 @@ struct Delivery {
     events: usize,
     secret: Secret,
     receiver: Receiver,
+    /// The receiver's API is async (its store may be a database); a memory store never waits.
+    runtime: tokio::runtime::Runtime,
     uri: Uri,
     headers: HeaderMap,
     body: Vec<u8>,
@@ -399,9 +401,10 @@ struct Delivery {
 impl Delivery {
     fn new(events: usize) -> Self {
         let secret = Secret::new("f3a9c1d2e4b5a6978812736455463728");
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
         let store = MemorySecretStore::new();
-        store.save(TARGET, secret.clone());
-        let receiver = Receiver::builder().secret_store(store).build();
+        runtime.block_on(store.save(TARGET, &secret)).expect("saved");
+        let receiver = Receiver::builder(store).build();
         let list: Vec<_> = (0..events)
             .map(|i| {
                 serde_json::json!({
@@ -423,11 +426,12 @@ impl Delivery {
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
         let signature = receiver::sign(&secret, &body);
         headers.insert(receiver::HOOK_SIGNATURE, HeaderValue::from_str(&signature).expect("hex"));
-        Self { events, secret, receiver, uri: Uri::from_static(TARGET), headers, body }
+        Self { events, secret, receiver, runtime, uri: Uri::from_static(TARGET), headers, body }
     }
 
     fn receive(&self) -> Vec<EventResponse> {
-        match self.receiver.receive(&Method::POST, &self.uri, &self.headers, &self.body) {
+        let receiving = self.receiver.receive(&Method::POST, &self.uri, &self.headers, &self.body);
+        match self.runtime.block_on(receiving) {
             Ok(Received::Delivery(delivery)) => {
                 assert_eq!(delivery.events.len(), self.events);
                 delivery.events

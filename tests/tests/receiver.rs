@@ -10,11 +10,14 @@ use std::time::Duration;
 
 use asana_client::models::{EventResponse, WebhookRequest};
 use asana_client::receiver::axum::{callback_router, channel_router};
-use asana_client::receiver::{Delivery, MemorySecretStore, Receiver, SecretStore};
+use asana_client::receiver::{
+    Delivery, ExpectationId, HandshakeStatus, MemorySecretStore, Receiver, SecretStore, StoreError,
+    WebhookCallError,
+};
 use asana_client::{Client, Error};
 use axum::Router;
 use axum::http::StatusCode;
-use common::fake_asana::{FakeAsana, HANDSHAKE_FAILED, sign_like_asana};
+use common::fake_asana::{FakeAsana, Fault, HANDSHAKE_FAILED, sign_like_asana};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::mpsc;
@@ -47,8 +50,7 @@ impl Setup {
         fake.perform_handshakes();
         fake.add_resource(WORKSPACE, PROJECT, "Launch plan");
         let store = MemorySecretStore::new();
-        let receiver = Receiver::builder()
-            .secret_store(store.clone())
+        let receiver = Receiver::builder(store.clone())
             .body_limit(BODY_LIMIT)
             .build();
         let (sender, deliveries) = mpsc::channel(channel_capacity);
@@ -132,6 +134,12 @@ fn events() -> Value {
     ])
 }
 
+/// The secret `store` holds for `key`, as text.
+async fn stored(store: &impl SecretStore, key: &str) -> Option<String> {
+    let secret = store.get(key).await.unwrap();
+    secret.map(|secret| secret.expose().to_owned())
+}
+
 async fn next_delivery(deliveries: &mut mpsc::Receiver<Delivery>) -> Delivery {
     tokio::time::timeout(Duration::from_secs(2), deliveries.recv())
         .await
@@ -148,10 +156,7 @@ async fn creation_completes_the_handshake_and_signed_events_are_handed_over() {
     assert_eq!(setup.fake.secret_of(&gid).as_deref(), Some(secret.as_str()));
     assert_eq!(secret.len(), 32);
     let key = format!("/hooks/asana?project={PROJECT}");
-    assert_eq!(
-        setup.store.get(&key).map(|s| s.expose().to_owned()),
-        Some(secret)
-    );
+    assert_eq!(stored(&setup.store, &key).await, Some(secret));
     assert_eq!(setup.fake.webhook_count(WORKSPACE), 1);
 
     assert_eq!(setup.fake.deliver(&gid, events()).await, StatusCode::OK);
@@ -203,7 +208,7 @@ async fn unexpected_handshake_is_refused_and_creation_fails() {
     assert_eq!(error.status().as_u16(), 400);
     assert_eq!(error.message(), Some(HANDSHAKE_FAILED));
     assert_eq!(setup.fake.webhook_count(WORKSPACE), 0);
-    assert!(setup.store.targets().is_empty());
+    assert!(setup.store.targets().await.unwrap().is_empty());
     setup.assert_no_delivery();
 }
 
@@ -212,7 +217,7 @@ async fn replayed_handshake_is_refused() {
     let setup = Setup::start().await;
     let target = setup.target(PROJECT);
     let key = format!("/hooks/asana?project={PROJECT}");
-    let pending = setup.receiver.expect_handshake(&target).unwrap();
+    let pending = setup.receiver.expect_handshake(&target).await.unwrap();
     let created = setup
         .client
         .create_webhook(WebhookRequest::new(PROJECT, target.as_str()))
@@ -227,8 +232,8 @@ async fn replayed_handshake_is_refused() {
         setup.post(&key, &replay, vec![]).await.status(),
         StatusCode::FORBIDDEN
     );
-    let stored = pending.finish(&created);
-    assert_eq!(stored.as_ref(), Some(&secret));
+    let kept = pending.finish(&created).await.unwrap();
+    assert_eq!(kept.as_ref(), Some(&secret));
     assert_eq!(
         setup.post(&key, &replay, vec![]).await.status(),
         StatusCode::FORBIDDEN
@@ -238,7 +243,7 @@ async fn replayed_handshake_is_refused() {
         setup.post(&key, &other, vec![]).await.status(),
         StatusCode::FORBIDDEN
     );
-    assert_eq!(setup.store.get(&key).as_ref(), Some(&secret));
+    assert_eq!(setup.store.get(&key).await.unwrap().as_ref(), Some(&secret));
 }
 
 #[tokio::test]
@@ -249,7 +254,7 @@ async fn handshake_hijacked_during_creation_plants_no_secret() {
 
     // An attacker who knows the target and wins the race during the window gets the one
     // handshake; Asana's is then refused as a replay and creation fails...
-    let pending = setup.receiver.expect_handshake(&target).unwrap();
+    let pending = setup.receiver.expect_handshake(&target).await.unwrap();
     let hijack = setup
         .post(&key, &[("x-hook-secret", "attacker-secret")], vec![])
         .await;
@@ -261,9 +266,9 @@ async fn handshake_hijacked_during_creation_plants_no_secret() {
         .await
         .unwrap_err();
     assert!(error.to_string().contains(HANDSHAKE_FAILED), "{error}");
-    // ...and dropping the guard of the failed creation takes the planted secret back.
-    drop(pending);
-    assert!(setup.store.targets().is_empty());
+    // ...and abandoning the refused creation takes the planted secret back.
+    pending.abandon().await.unwrap();
+    assert!(setup.store.targets().await.unwrap().is_empty());
     let body = serde_json::to_vec(&json!({"events": events()})).unwrap();
     let forged = sign_like_asana("attacker-secret", &body);
     let response = setup
@@ -410,7 +415,7 @@ async fn nested_callback_route_matches_the_full_target_path() {
     let fake = FakeAsana::start().await;
     fake.perform_handshakes();
     fake.add_resource(WORKSPACE, PROJECT, "Launch plan");
-    let receiver = Receiver::new();
+    let receiver = Receiver::in_memory();
     let seen = Arc::new(Mutex::new(Vec::new()));
     let sink = Arc::clone(&seen);
     let hooks = callback_router(receiver.clone(), "/asana", move |delivery: Delivery| {
@@ -419,13 +424,14 @@ async fn nested_callback_route_matches_the_full_target_path() {
     let addr = serve(Router::new().nest("/hooks", hooks)).await;
 
     let target = format!("http://{addr}/hooks/asana");
+    let request = WebhookRequest::new(PROJECT, target.as_str());
     let created = fake
         .client()
-        .create_webhook_with_receiver(&receiver, WebhookRequest::new(PROJECT, target))
+        .create_webhook_with_receiver(&receiver, request)
         .await
         .unwrap();
     let gid = created.data.gid.unwrap();
-    assert!(receiver.secret_store().get("/hooks/asana").is_some());
+    assert!(receiver.secret(&target).await.unwrap().is_some());
     assert_eq!(fake.deliver(&gid, events()).await, StatusCode::OK);
     let seen = seen.lock().unwrap();
     assert_eq!(seen.len(), 1);
@@ -472,4 +478,193 @@ async fn secrets_stay_out_of_logs_and_debug_output() {
     for text in [&logs, &debug] {
         assert!(!text.contains(secret.expose()), "{text}");
     }
+}
+
+#[tokio::test]
+async fn a_lost_create_answer_keeps_the_secret_and_says_the_outcome_is_unknown() {
+    let mut setup = Setup::start().await;
+    let key = format!("/hooks/asana?project={PROJECT}");
+    // Asana creates the webhook (after the handshake) but its answer never arrives.
+    setup.fake.fail_next([Fault::LoseAnswer]);
+    let request = WebhookRequest::new(PROJECT, setup.target(PROJECT));
+    let error = setup
+        .client
+        .create_webhook_with_receiver(&setup.receiver, request)
+        .await
+        .unwrap_err();
+    let WebhookCallError::OutcomeUnknown { target, .. } = &error else {
+        panic!("{error:?}")
+    };
+    assert_eq!(target, &key);
+    assert!(error.to_string().contains("outcome"), "{error}");
+    assert_eq!(setup.fake.webhook_count(WORKSPACE), 1);
+
+    // The secret was kept, so the webhook Asana did create delivers.
+    let listed = setup.client.get_webhooks(WORKSPACE).send().await.unwrap();
+    let gid = listed.data[0].gid.clone().unwrap();
+    assert!(stored(&setup.store, &key).await.is_some());
+    assert_eq!(setup.fake.deliver(&gid, events()).await, StatusCode::OK);
+    assert_eq!(next_delivery(&mut setup.deliveries).await.events.len(), 2);
+
+    // Reconciling finds nothing to fix; a secret without a webhook is an orphan.
+    let found = setup
+        .receiver
+        .reconcile(&setup.client, &[WORKSPACE], false)
+        .await
+        .unwrap();
+    assert!(found.orphaned_secrets.is_empty(), "{found:?}");
+    assert!(found.webhooks_without_secret.is_empty(), "{found:?}");
+    let orphan = asana_client::Secret::new("left-over");
+    setup.store.save("/hooks/gone", &orphan).await.unwrap();
+    let found = setup
+        .receiver
+        .reconcile(&setup.client, &[WORKSPACE], true)
+        .await
+        .unwrap();
+    assert_eq!(found.orphaned_secrets, ["/hooks/gone"]);
+    assert_eq!(stored(&setup.store, "/hooks/gone").await, None);
+    assert!(stored(&setup.store, &key).await.is_some());
+}
+
+#[tokio::test]
+async fn a_refused_creation_keeps_no_secret_and_deleting_forgets_it() {
+    let setup = Setup::start().await;
+    let key = format!("/hooks/asana?project={PROJECT}");
+    setup.fake.fail_next([Fault::Status(403)]);
+    let request = WebhookRequest::new(PROJECT, setup.target(PROJECT));
+    let error = setup
+        .client
+        .create_webhook_with_receiver(&setup.receiver, request)
+        .await
+        .unwrap_err();
+    assert!(matches!(error, WebhookCallError::Refused(_)), "{error:?}");
+    assert!(setup.store.targets().await.unwrap().is_empty());
+
+    let (gid, _) = setup.create().await;
+    assert!(stored(&setup.store, &key).await.is_some());
+    setup
+        .client
+        .delete_webhook_with_receiver(&setup.receiver, &gid, None)
+        .await
+        .unwrap();
+    assert_eq!(setup.fake.webhook_count(WORKSPACE), 0);
+    assert_eq!(stored(&setup.store, &key).await, None);
+}
+
+#[tokio::test]
+async fn one_bad_event_does_not_lose_the_delivery() {
+    let mut setup = Setup::start().await;
+    let (gid, _) = setup.create().await;
+    let mut batch = events();
+    batch
+        .as_array_mut()
+        .unwrap()
+        .insert(1, json!({"action": "changed", "resource": {"gid": 1301}}));
+    assert_eq!(setup.fake.deliver(&gid, batch).await, StatusCode::OK);
+    let delivery = next_delivery(&mut setup.deliveries).await;
+    let expected: Vec<EventResponse> = serde_json::from_value(events()).unwrap();
+    assert_eq!(delivery.events, expected);
+    let [bad] = delivery.undecoded.as_slice() else {
+        panic!("{delivery:?}")
+    };
+    assert_eq!(bad.index, 1);
+    assert_eq!(bad.raw["resource"]["gid"], 1301);
+    assert!(bad.reason.contains("resource.gid"), "{}", bad.reason);
+}
+
+/// A memory store that panics in `get` while `panicking` is set.
+#[derive(Clone, Default)]
+struct Panicky {
+    inner: MemorySecretStore,
+    panicking: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Panicky {
+    fn check(&self) {
+        let panicking = self.panicking.load(std::sync::atomic::Ordering::SeqCst);
+        assert!(!panicking, "a bug in the store");
+    }
+}
+
+impl SecretStore for Panicky {
+    async fn get(&self, target: &str) -> Result<Option<asana_client::Secret>, StoreError> {
+        self.check();
+        self.inner.get(target).await
+    }
+    async fn save(&self, target: &str, secret: &asana_client::Secret) -> Result<(), StoreError> {
+        self.inner.save(target, secret).await
+    }
+    async fn remove(&self, target: &str) -> Result<(), StoreError> {
+        self.inner.remove(target).await
+    }
+    async fn targets(&self) -> Result<Vec<String>, StoreError> {
+        self.inner.targets().await
+    }
+    async fn expect_handshake(
+        &self,
+        target: &str,
+        window: Option<Duration>,
+    ) -> Result<Option<ExpectationId>, StoreError> {
+        self.inner.expect_handshake(target, window).await
+    }
+    async fn handshake_status(&self, target: &str) -> Result<HandshakeStatus, StoreError> {
+        self.inner.handshake_status(target).await
+    }
+    async fn accept_handshake(
+        &self,
+        target: &str,
+        secret: &asana_client::Secret,
+    ) -> Result<HandshakeStatus, StoreError> {
+        self.inner.accept_handshake(target, secret).await
+    }
+    async fn finish_handshake(
+        &self,
+        target: &str,
+        id: ExpectationId,
+        secret: Option<&asana_client::Secret>,
+    ) -> Result<Option<asana_client::Secret>, StoreError> {
+        self.check();
+        self.inner.finish_handshake(target, id, secret).await
+    }
+    async fn abandon_handshake(&self, target: &str, id: ExpectationId) -> Result<(), StoreError> {
+        self.inner.abandon_handshake(target, id).await
+    }
+}
+
+#[tokio::test]
+async fn a_panicking_store_answers_503_and_never_reaches_the_creating_task() {
+    let fake = FakeAsana::start().await;
+    fake.perform_handshakes();
+    fake.add_resource(WORKSPACE, PROJECT, "Launch plan");
+    let store = Panicky::default();
+    let receiver = Receiver::builder(store.clone()).build();
+    let (sender, _deliveries) = mpsc::channel(4);
+    let addr = serve(channel_router(receiver.clone(), "/hooks/asana", sender)).await;
+    let target = format!("http://{addr}/hooks/asana");
+
+    // The store panics when the create call finishes: an error for the caller, not a panic.
+    store
+        .panicking
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    let request = WebhookRequest::new(PROJECT, target.as_str());
+    let error = fake
+        .client()
+        .create_webhook_with_receiver(&receiver, request)
+        .await
+        .unwrap_err();
+    let WebhookCallError::NotStored { created, source } = &error else {
+        panic!("{error:?}")
+    };
+    assert!(source.to_string().contains("panicked"), "{source}");
+    let gid = created.data.gid.clone().unwrap();
+
+    // A delivery meets the panicking store: answered 503, the connection is not dropped.
+    assert_eq!(
+        fake.deliver(&gid, events()).await,
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+    store
+        .panicking
+        .store(false, std::sync::atomic::Ordering::SeqCst);
+    assert_eq!(fake.deliver(&gid, events()).await, StatusCode::OK);
 }

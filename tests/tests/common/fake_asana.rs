@@ -84,6 +84,9 @@ pub enum Fault {
     /// `200 OK` whose body stream sends a few bytes and then fails, so the server drops the
     /// connection in the middle of the body.
     DropMidBody,
+    /// Serves the request normally (a webhook is created, say), then loses the answer: the
+    /// connection drops in the middle of the body, as in [`Fault::DropMidBody`].
+    LoseAnswer,
 }
 
 /// One request as the fake received it.
@@ -376,6 +379,10 @@ async fn gate(State(shared): State<Arc<Shared>>, request: Request, next: Next) -
     match fault {
         None | Some(Fault::Pass) => {}
         Some(Fault::Slow(delay)) => tokio::time::sleep(delay).await,
+        Some(Fault::LoseAnswer) => {
+            drop(next.run(request).await);
+            return fault_response(Fault::DropMidBody);
+        }
         Some(fault) => return fault_response(fault),
     }
 
@@ -390,7 +397,7 @@ async fn gate(State(shared): State<Arc<Shared>>, request: Request, next: Next) -
 
 fn fault_response(fault: Fault) -> Response {
     match fault {
-        Fault::Pass | Fault::Slow(_) => unreachable!("served normally"),
+        Fault::Pass | Fault::Slow(_) | Fault::LoseAnswer => unreachable!("served normally"),
         Fault::RateLimited { retry_after } => {
             let mut response = asana_error(
                 StatusCode::TOO_MANY_REQUESTS,

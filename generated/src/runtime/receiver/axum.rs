@@ -7,13 +7,14 @@
 //! The route refuses a body over the receiver's [limit](super::ReceiverBuilder::body_limit)
 //! before reading it when `Content-Length` declares it, and stops reading one that grows past
 //! it; a request whose headers already say it will be refused is answered without reading its
-//! body; a body that takes more than 8 seconds to arrive is answered `408`.
+//! body; a body that takes more than 8 seconds to arrive is answered `408`. A failing secret
+//! store (or one that panics) is answered `503`, so that Asana sends the request again.
 //!
 //! ```no_run
 //! use asana_client::receiver::{Receiver, axum::channel_router};
 //!
-//! # async fn example() -> std::io::Result<()> {
-//! let receiver = Receiver::new();
+//! # async fn example() -> Result<(), Box<dyn std::error::Error>> {
+//! let receiver = Receiver::open("/var/lib/my-service/webhooks")?;
 //! let (deliveries, mut events) = tokio::sync::mpsc::channel(64);
 //! let app: axum::Router = channel_router(receiver.clone(), "/hooks/asana", deliveries);
 //! let listener = tokio::net::TcpListener::bind("0.0.0.0:8080").await?;
@@ -121,14 +122,15 @@ async fn answer(receiver: &Receiver, sink: &Sink, request: Request) -> Response 
         None => &parts.uri,
     };
     let target = uri.path();
-    if let Err(error) = receiver.check_head(&parts.method, uri, &parts.headers) {
-        return refuse(target, &error);
-    }
+    let head = match receiver.head(&parts.method, uri, &parts.headers).await {
+        Ok(head) => head,
+        Err(error) => return refuse(target, &error),
+    };
     let body = match read(body, receiver.body_limit()).await {
         Ok(body) => body,
         Err(error) => return refuse(target, &error),
     };
-    match receiver.receive(&parts.method, uri, &parts.headers, &body) {
+    match receiver.complete(head, &body).await {
         Ok(Received::Delivery(delivery)) => match sink {
             Sink::Channel(deliveries) => match deliveries.try_send(delivery) {
                 Ok(()) => StatusCode::OK.into_response(),

@@ -1,33 +1,39 @@
 //! Receiving webhooks: Asana's handshake, signed deliveries and typed events (cargo feature
-//! `receiver`; the `axum` feature adds `receiver::axum`, a ready-made route).
+//! `receiver`; the `axum` feature adds `receiver::axum`, a ready-made route, and `postgres` a
+//! secret store shared by replicas).
 //!
 //! Creating a webhook makes Asana, while the `POST /webhooks` call is still open, send a
 //! handshake `POST` to the target carrying an `X-Hook-Secret` header; the target must answer
-//! `200` echoing it, or creation fails. Every later delivery is a `POST` whose body is
+//! `200` or `204` echoing it, or creation fails. Every later delivery is a `POST` whose body is
 //! `{"events": [...]}` and whose `X-Hook-Signature` header is the lowercase hex HMAC-SHA256 of
 //! the raw body keyed by that secret; a heartbeat is a delivery without events.
 //!
 //! A [`Receiver`] answers both kinds, on the `http` crate's types so that any server framework
 //! can call it ([`Receiver::receive`]):
 //!
-//! - It completes only handshakes it was told to expect: [`Client::create_webhook_with_receiver`]
+//! - It completes only handshakes it was told to expect: [`Client::create_webhook_with_receiver`](crate::Client::create_webhook_with_receiver)
 //!   (or [`Receiver::expect_handshake`]) registers the target before sending the create call,
 //!   and the receiver accepts one handshake for that target's path and query, within a time
 //!   window. Anyone else pointing a webhook at your endpoint is refused with `403`: no one can
 //!   subscribe it to their events or make it keep a secret of theirs.
-//! - It keeps each target's secret in a [`SecretStore`] ([`MemorySecretStore`] by default).
+//! - It keeps each target's secret, and the handshakes it expects, in a [`SecretStore`]:
+//!   [`FileSecretStore`] (durable, one instance; what [`Receiver::open`] uses),
+//!   `PgSecretStore` (feature `postgres`: replicas share secrets and expected handshakes, so a
+//!   handshake may reach any of them), or [`MemorySecretStore`] (for tests).
 //! - It checks a delivery's signature, in constant time, before reading the body as JSON, and
-//!   hands over the events as the generated [`EventResponse`] type.
+//!   hands over the events as the generated [`EventResponse`](crate::models::EventResponse)
+//!   type, with any event that does not decode as raw JSON beside them.
 //!
 //! Every refusal is a [`ReceiveError`] naming the status to answer with; nothing the sender
-//! controls can make it panic. Secrets appear in no `Debug` output and no log.
+//! controls can make it panic, and a failing store answers `503` so that Asana sends the
+//! request again. Secrets appear in no `Debug` output, error or log.
 //!
 //! ```no_run
 //! use asana_client::{Client, models::WebhookRequest};
 //! use asana_client::receiver::Receiver;
 //!
-//! # async fn example(client: Client) -> Result<(), asana_client::Error> {
-//! let receiver = Receiver::new();
+//! # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+//! let receiver = Receiver::open("/var/lib/my-service/webhooks")?;
 //! // Serve `receiver` at the target first (see `receiver::axum`), then:
 //! let target = "https://example.com/hooks/asana?project=8675309";
 //! let created = client
@@ -42,24 +48,40 @@
 
 #[cfg(feature = "axum")]
 pub mod axum;
+mod calls;
+mod delivery;
+mod file;
+mod memory;
 mod pending;
+#[cfg(feature = "postgres")]
+mod postgres;
+mod reconcile;
 mod signature;
 mod store;
+mod target;
 
 use std::fmt;
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::path::Path;
+use std::time::Duration;
 
 use http::header::CONTENT_LENGTH;
 use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri};
 
-use crate::models::{CreateWebhookResponse, EventResponse, WebhookRequest};
-use crate::{Client, Error, Secret};
+use crate::Secret;
+pub use calls::WebhookCallError;
+pub use delivery::{Delivery, UndecodedEvent};
+pub use file::FileSecretStore;
+pub use memory::MemorySecretStore;
 pub use pending::PendingHandshake;
-use pending::Registry;
+#[cfg(feature = "postgres")]
+pub use postgres::PgSecretStore;
+pub use reconcile::{ReconcileError, Reconciliation, WebhookWithoutSecret};
 use signature::SIGNATURE_LEN;
 pub use signature::{sign, verify};
-pub use store::{MemorySecretStore, SecretStore};
+use store::Store;
+pub use store::{ExpectationId, HandshakeStatus, SecretStore, StoreError};
+use target::request_key;
+pub use target::target_key;
 
 /// The header that carries the webhook's secret in a handshake, and back in its answer.
 pub const HOOK_SECRET: HeaderName = HeaderName::from_static("x-hook-secret");
@@ -74,6 +96,10 @@ pub const DEFAULT_BODY_LIMIT: usize = 2 * 1024 * 1024;
 /// How long after [`Receiver::expect_handshake`] a handshake is accepted by default: the
 /// client's default timeout for the create call.
 pub const DEFAULT_HANDSHAKE_WINDOW: Duration = Duration::from_secs(30);
+
+/// Handshake windows longer than this (about 136 years) never close: stores need not represent
+/// instants that far away.
+const LONGEST_WINDOW: Duration = Duration::from_secs(u32::MAX as u64);
 
 /// Longest `X-Hook-Secret` echoed back. Asana's are a few dozen characters; this bounds what a
 /// sender can make the receiver repeat.
@@ -97,40 +123,8 @@ pub fn classify(headers: &HeaderMap) -> RequestKind {
     }
 }
 
-/// The path and query of `target`, an absolute `http` or `https` URL: what a receiver keys
-/// handshakes and secrets by, since it is what Asana's requests to the target show.
-///
-/// `https://example.com/hooks/asana?project=1` gives `/hooks/asana?project=1`; a URL without
-/// a path gives `/`.
-///
-/// # Errors
-///
-/// [`ExpectHandshakeError::InvalidTarget`] if `target` is not an absolute `http` or `https`
-/// URL.
-pub fn target_key(target: &str) -> Result<String, ExpectHandshakeError> {
-    let invalid = || ExpectHandshakeError::InvalidTarget {
-        target: target.to_owned(),
-    };
-    let uri: Uri = target.parse().map_err(|_| invalid())?;
-    let web = uri.scheme_str().is_some_and(|scheme| {
-        scheme.eq_ignore_ascii_case("http") || scheme.eq_ignore_ascii_case("https")
-    });
-    if !web || uri.authority().is_none() {
-        return Err(invalid());
-    }
-    Ok(request_key(&uri))
-}
-
-/// The key of a request's URI (origin form, or absolute form from a proxy): path and query.
-fn request_key(uri: &Uri) -> String {
-    match uri.query() {
-        Some(query) => format!("{}?{query}", uri.path()),
-        None => uri.path().to_owned(),
-    }
-}
-
 /// Why a handshake could not be expected.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ExpectHandshakeError {
     /// The target is not an absolute `http` or `https` URL.
@@ -147,6 +141,19 @@ pub enum ExpectHandshakeError {
         /// The target's path and query.
         target: String,
     },
+    /// The secret store could not record the expectation.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl PartialEq for ExpectHandshakeError {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Self::InvalidTarget { target: a }, Self::InvalidTarget { target: b })
+            | (Self::AlreadyExpected { target: a }, Self::AlreadyExpected { target: b }) => a == b,
+            _ => false,
+        }
+    }
 }
 
 /// Why a webhook request was refused; [`status`](Self::status) is the status to answer with.
@@ -171,7 +178,7 @@ pub enum ReceiveError {
     #[error("the request body could not be read")]
     BodyUnreadable,
     /// A handshake for a target no creation is waiting for: someone else pointed a webhook
-    /// here, or the guard was already dropped. Status `403`.
+    /// here, or the creation already ended. Status `403`.
     #[error("unexpected handshake for `{target}`")]
     UnexpectedHandshake {
         /// The path and query the handshake was sent to.
@@ -209,10 +216,15 @@ pub enum ReceiveError {
         /// The path and query the delivery was sent to.
         target: String,
     },
-    /// A correctly signed body that is not `{"events": [...]}` with events of the expected
-    /// shape. Status `400`.
+    /// A correctly signed body that is not a JSON object with an `events` array. Status `400`.
+    /// (Events of an unexpected shape inside it are handed over as
+    /// [`UndecodedEvent`]s instead.)
     #[error("the delivery body is not an events document")]
     InvalidBody(#[source] serde_json::Error),
+    /// The secret store failed, took too long or panicked. Status `503`, so that Asana sends
+    /// the request again later.
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }
 
 impl ReceiveError {
@@ -232,6 +244,7 @@ impl ReceiveError {
             | Self::MalformedSignature
             | Self::WrongSignature
             | Self::UnknownTarget { .. } => StatusCode::UNAUTHORIZED,
+            Self::Store(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -241,6 +254,15 @@ impl ReceiveError {
         let mut response = http::Response::new(());
         *response.status_mut() = self.status();
         response
+    }
+
+    fn from_status(status: HandshakeStatus, target: String) -> Option<Self> {
+        match status {
+            HandshakeStatus::Open => None,
+            HandshakeStatus::Unexpected => Some(Self::UnexpectedHandshake { target }),
+            HandshakeStatus::Expired => Some(Self::HandshakeExpired { target }),
+            HandshakeStatus::Accepted => Some(Self::HandshakeReplayed { target }),
+        }
     }
 }
 
@@ -255,8 +277,8 @@ pub enum Received {
 }
 
 impl Received {
-    /// The response to answer the request with: `200` echoing `X-Hook-Secret` for a handshake,
-    /// `200` for a delivery.
+    /// The response to answer the request with: `200` (Asana takes `200` or `204`), echoing
+    /// `X-Hook-Secret` for a handshake.
     pub fn response(&self) -> http::Response<()> {
         let mut response = http::Response::new(());
         if let Self::Handshake(handshake) = self {
@@ -298,94 +320,104 @@ impl fmt::Debug for Handshake {
     }
 }
 
-/// The events of a delivery whose signature verified.
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub struct Delivery {
-    /// The path and query the delivery was sent to, which tells the webhooks apart.
-    pub target: String,
-    /// The events, in the order Asana sent them; empty for a heartbeat.
-    pub events: Vec<EventResponse>,
-}
-
-impl Delivery {
-    /// Whether this is a heartbeat: a delivery without events, which Asana sends now and then
-    /// to check that the target is alive.
-    pub fn is_heartbeat(&self) -> bool {
-        self.events.is_empty()
-    }
-}
-
-#[derive(serde::Deserialize)]
-struct DeliveryBody {
-    events: Vec<EventResponse>,
+/// What the headers of a request already established.
+enum Head {
+    Handshake {
+        target: String,
+        secret: Secret,
+        echo: HeaderValue,
+    },
+    Delivery {
+        target: String,
+        secret: Secret,
+        signature: HeaderValue,
+    },
 }
 
 /// Answers Asana's webhook requests: completes expected handshakes, verifies deliveries and
 /// parses their events. See the [module documentation](self).
 ///
-/// Cloning is cheap; clones share the expected handshakes and the secret store.
+/// Its methods run on a Tokio runtime with the time driver enabled (as `#[tokio::main]` and
+/// axum's server have it): each store call is bounded in time. Cloning is cheap; clones share
+/// the secret store (and with it the expected handshakes).
 #[derive(Clone)]
 pub struct Receiver {
-    inner: Arc<Inner>,
-}
-
-struct Inner {
-    store: Arc<dyn SecretStore>,
-    pending: Arc<Registry>,
+    store: Store,
     body_limit: usize,
     handshake_window: Duration,
 }
 
-impl Default for Receiver {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 impl Receiver {
-    /// A receiver with a [`MemorySecretStore`] and the default limits.
-    pub fn new() -> Self {
-        Self::builder().build()
+    /// A receiver keeping secrets in a [`FileSecretStore`] in `directory` (created if missing,
+    /// readable by the owner only), with the default limits: what one instance needs to keep
+    /// its webhooks across restarts.
+    ///
+    /// # Errors
+    ///
+    /// As [`FileSecretStore::open`].
+    pub fn open(directory: impl AsRef<Path>) -> Result<Self, StoreError> {
+        Ok(Self::builder(FileSecretStore::open(directory)?).build())
     }
 
-    /// A builder to choose the secret store and limits.
-    pub fn builder() -> ReceiverBuilder {
-        ReceiverBuilder::default()
+    /// A receiver keeping secrets in a new [`MemorySecretStore`], **for tests**: a restarted
+    /// process forgets every secret and refuses every later delivery.
+    pub fn in_memory() -> Self {
+        Self::builder(MemorySecretStore::new()).build()
     }
 
-    /// Where this receiver keeps secrets.
-    pub fn secret_store(&self) -> &dyn SecretStore {
-        &*self.inner.store
+    /// A builder for a receiver keeping secrets in `store`, to choose its limits.
+    pub fn builder(store: impl SecretStore) -> ReceiverBuilder {
+        ReceiverBuilder {
+            store: Store::new(store),
+            body_limit: DEFAULT_BODY_LIMIT,
+            handshake_window: DEFAULT_HANDSHAKE_WINDOW,
+        }
     }
 
     /// The largest body this receiver accepts, in bytes.
     pub fn body_limit(&self) -> usize {
-        self.inner.body_limit
+        self.body_limit
     }
 
     /// Starts expecting one handshake for `target` (the URL given to `create_webhook`), within
-    /// the handshake window, for as long as the returned guard lives.
+    /// the handshake window, until the returned guard says how the create call ended.
     ///
     /// # Errors
     ///
     /// [`ExpectHandshakeError::InvalidTarget`] if `target` is not an absolute `http` or `https`
     /// URL, [`ExpectHandshakeError::AlreadyExpected`] if a handshake for its path and query is
-    /// already expected.
-    pub fn expect_handshake(&self, target: &str) -> Result<PendingHandshake, ExpectHandshakeError> {
+    /// already expected (by any replica sharing the store), [`ExpectHandshakeError::Store`] if
+    /// the store failed.
+    pub async fn expect_handshake(
+        &self,
+        target: &str,
+    ) -> Result<PendingHandshake, ExpectHandshakeError> {
         let key = target_key(target)?;
-        let deadline = Instant::now()
-            .checked_add(self.inner.handshake_window)
-            .unwrap_or_else(Instant::now);
-        let Some(id) = self.inner.pending.expect(&key, deadline) else {
-            return Err(ExpectHandshakeError::AlreadyExpected { target: key });
-        };
-        Ok(PendingHandshake::new(
-            Arc::clone(&self.inner.pending),
-            Arc::clone(&self.inner.store),
-            key,
-            id,
-        ))
+        let window = Some(self.handshake_window).filter(|window| *window <= LONGEST_WINDOW);
+        match self.store.expect_handshake(&key, window).await? {
+            Some(id) => Ok(PendingHandshake::new(self.store.clone(), key, id)),
+            None => Err(ExpectHandshakeError::AlreadyExpected { target: key }),
+        }
+    }
+
+    /// The secret stored for `target` (a URL, as given to `create_webhook`).
+    ///
+    /// # Errors
+    ///
+    /// [`ExpectHandshakeError::InvalidTarget`] for a target that is not a URL,
+    /// [`ExpectHandshakeError::Store`] if the store failed.
+    pub async fn secret(&self, target: &str) -> Result<Option<Secret>, ExpectHandshakeError> {
+        Ok(self.store.get(&target_key(target)?).await?)
+    }
+
+    /// Forgets the secret of `target` (a URL, as given to `create_webhook`), after its webhook
+    /// was deleted.
+    ///
+    /// # Errors
+    ///
+    /// As [`secret`](Self::secret).
+    pub async fn forget(&self, target: &str) -> Result<(), ExpectHandshakeError> {
+        Ok(self.store.remove(&target_key(target)?).await?)
     }
 
     /// Checks what can be checked before the body is read: the method, the declared
@@ -396,34 +428,16 @@ impl Receiver {
     /// # Errors
     ///
     /// The [`ReceiveError`] that [`receive`](Self::receive) would give for these headers.
-    pub fn check_head(
+    pub async fn check_head(
         &self,
         method: &Method,
         uri: &Uri,
         headers: &HeaderMap,
     ) -> Result<RequestKind, ReceiveError> {
-        if method != Method::POST {
-            return Err(ReceiveError::MethodNotAllowed(method.clone()));
-        }
-        let declared = headers
-            .get(CONTENT_LENGTH)
-            .and_then(|length| length.to_str().ok()?.parse::<u64>().ok());
-        let limit = u64::try_from(self.inner.body_limit).unwrap_or(u64::MAX);
-        if declared.is_some_and(|length| length > limit) {
-            return Err(self.too_large());
-        }
-        let key = request_key(uri);
-        match classify(headers) {
-            RequestKind::Handshake => {
-                handshake_secret(headers)?;
-                self.inner.pending.check(&key)?;
-                Ok(RequestKind::Handshake)
-            }
-            RequestKind::Delivery => {
-                self.delivery_secret(&key, headers)?;
-                Ok(RequestKind::Delivery)
-            }
-        }
+        Ok(match self.head(method, uri, headers).await? {
+            Head::Handshake { .. } => RequestKind::Handshake,
+            Head::Delivery { .. } => RequestKind::Delivery,
+        })
     }
 
     /// Answers one webhook request: `method`, `uri` (its path and query identify the target),
@@ -431,13 +445,14 @@ impl Receiver {
     ///
     /// A handshake is accepted if [`expect_handshake`](Self::expect_handshake) is waiting for
     /// its target, and its secret saved in the store. A delivery is accepted if its signature
-    /// is that of the body under the target's stored secret, and its body then parses as
-    /// events. Answer with [`Received::response`] or [`ReceiveError::response`].
+    /// is that of the body under the target's stored secret and the body is
+    /// `{"events": [...]}`; events that do not decode are handed over as raw JSON. Answer
+    /// with [`Received::response`] or [`ReceiveError::response`].
     ///
     /// # Errors
     ///
     /// The [`ReceiveError`] saying why the request is refused.
-    pub fn receive(
+    pub async fn receive(
         &self,
         method: &Method,
         uri: &Uri,
@@ -447,32 +462,11 @@ impl Receiver {
         if method != Method::POST {
             return Err(ReceiveError::MethodNotAllowed(method.clone()));
         }
-        if body.len() > self.inner.body_limit {
+        if body.len() > self.body_limit {
             return Err(self.too_large());
         }
-        let target = request_key(uri);
-        match classify(headers) {
-            RequestKind::Handshake => {
-                let (secret, echo) = handshake_secret(headers)?;
-                let store = &*self.inner.store;
-                self.inner.pending.accept(&target, &secret, store)?;
-                tracing::info!(path = %target, "webhook handshake accepted");
-                Ok(Received::Handshake(Handshake {
-                    target,
-                    secret,
-                    echo,
-                }))
-            }
-            RequestKind::Delivery => {
-                let (secret, signature) = self.delivery_secret(&target, headers)?;
-                verify(&secret, body, signature.as_bytes())?;
-                let events = serde_json::from_slice::<DeliveryBody>(body)
-                    .map_err(ReceiveError::InvalidBody)?
-                    .events;
-                tracing::debug!(path = %target, events = events.len(), "webhook delivery verified");
-                Ok(Received::Delivery(Delivery { target, events }))
-            }
-        }
+        let head = self.head(method, uri, headers).await?;
+        self.complete(head, body).await
     }
 
     /// [`receive`](Self::receive) for a whole `http::Request` whose body is already read.
@@ -480,7 +474,7 @@ impl Receiver {
     /// # Errors
     ///
     /// As [`receive`](Self::receive).
-    pub fn receive_request<B: AsRef<[u8]>>(
+    pub async fn receive_request<B: AsRef<[u8]>>(
         &self,
         request: &http::Request<B>,
     ) -> Result<Received, ReceiveError> {
@@ -490,35 +484,118 @@ impl Receiver {
             request.headers(),
             request.body().as_ref(),
         )
+        .await
+    }
+
+    /// The checks of [`check_head`](Self::check_head), keeping what they found for
+    /// [`complete`](Self::complete), so that a delivery reads its secret once.
+    async fn head(
+        &self,
+        method: &Method,
+        uri: &Uri,
+        headers: &HeaderMap,
+    ) -> Result<Head, ReceiveError> {
+        if method != Method::POST {
+            return Err(ReceiveError::MethodNotAllowed(method.clone()));
+        }
+        let declared = headers
+            .get(CONTENT_LENGTH)
+            .and_then(|length| length.to_str().ok()?.parse::<u64>().ok());
+        let limit = u64::try_from(self.body_limit).unwrap_or(u64::MAX);
+        if declared.is_some_and(|length| length > limit) {
+            return Err(self.too_large());
+        }
+        let target = request_key(uri);
+        match classify(headers) {
+            RequestKind::Handshake => {
+                let (secret, echo) = handshake_secret(headers)?;
+                let status = self.store.handshake_status(&target).await?;
+                if let Some(refusal) = ReceiveError::from_status(status, target.clone()) {
+                    return Err(refusal);
+                }
+                Ok(Head::Handshake {
+                    target,
+                    secret,
+                    echo,
+                })
+            }
+            RequestKind::Delivery => {
+                let signature = delivery_signature(headers)?.clone();
+                let Some(secret) = self.store.get(&target).await? else {
+                    return Err(ReceiveError::UnknownTarget { target });
+                };
+                Ok(Head::Delivery {
+                    target,
+                    secret,
+                    signature,
+                })
+            }
+        }
+    }
+
+    /// The rest of [`receive`](Self::receive), once the body is read.
+    async fn complete(&self, head: Head, body: &[u8]) -> Result<Received, ReceiveError> {
+        if body.len() > self.body_limit {
+            return Err(self.too_large());
+        }
+        match head {
+            Head::Handshake {
+                target,
+                secret,
+                echo,
+            } => {
+                let status = self.store.accept_handshake(&target, &secret).await?;
+                if let Some(refusal) = ReceiveError::from_status(status, target.clone()) {
+                    return Err(refusal);
+                }
+                tracing::info!(path = %target, "webhook handshake accepted");
+                Ok(Received::Handshake(Handshake {
+                    target,
+                    secret,
+                    echo,
+                }))
+            }
+            Head::Delivery {
+                target,
+                secret,
+                signature,
+            } => {
+                verify(&secret, body, signature.as_bytes())?;
+                let delivery = Delivery::decode(target, body)?;
+                if let Some(first) = delivery.undecoded.first() {
+                    tracing::warn!(
+                        path = %delivery.target,
+                        undecoded = delivery.undecoded.len(),
+                        first = %first.reason,
+                        "webhook delivery has events that do not decode; handed over as JSON"
+                    );
+                }
+                tracing::debug!(
+                    path = %delivery.target,
+                    events = delivery.events.len(),
+                    "webhook delivery verified"
+                );
+                Ok(Received::Delivery(delivery))
+            }
+        }
     }
 
     fn too_large(&self) -> ReceiveError {
         ReceiveError::BodyTooLarge {
-            limit: self.inner.body_limit,
+            limit: self.body_limit,
         }
     }
+}
 
-    /// The stored secret of `target` and the delivery's one well formed signature header.
-    fn delivery_secret<'h>(
-        &self,
-        target: &str,
-        headers: &'h HeaderMap,
-    ) -> Result<(Secret, &'h HeaderValue), ReceiveError> {
-        let mut signatures = headers.get_all(HOOK_SIGNATURE).iter();
-        let signature = signatures.next().ok_or(ReceiveError::MissingSignature)?;
-        // Two signatures could be meant for two different readers of the same request.
-        if signatures.next().is_some() || signature.len() != SIGNATURE_LEN {
-            return Err(ReceiveError::MalformedSignature);
-        }
-        let secret = self
-            .inner
-            .store
-            .get(target)
-            .ok_or_else(|| ReceiveError::UnknownTarget {
-                target: target.to_owned(),
-            })?;
-        Ok((secret, signature))
+/// The delivery's one well formed `X-Hook-Signature`.
+fn delivery_signature(headers: &HeaderMap) -> Result<&HeaderValue, ReceiveError> {
+    let mut signatures = headers.get_all(HOOK_SIGNATURE).iter();
+    let signature = signatures.next().ok_or(ReceiveError::MissingSignature)?;
+    // Two signatures could be meant for two different readers of the same request.
+    if signatures.next().is_some() || signature.len() != SIGNATURE_LEN {
+        return Err(ReceiveError::MalformedSignature);
     }
+    Ok(signature)
 }
 
 /// The secret a handshake carries, and the same as a sensitive header value to echo.
@@ -540,9 +617,8 @@ fn handshake_secret(headers: &HeaderMap) -> Result<(Secret, HeaderValue), Receiv
 impl fmt::Debug for Receiver {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Receiver")
-            .field("body_limit", &self.inner.body_limit)
-            .field("handshake_window", &self.inner.handshake_window)
-            .field("expected_handshakes", &self.inner.pending.len())
+            .field("body_limit", &self.body_limit)
+            .field("handshake_window", &self.handshake_window)
             .finish_non_exhaustive()
     }
 }
@@ -550,28 +626,12 @@ impl fmt::Debug for Receiver {
 /// Settings for a [`Receiver`]; create one with [`Receiver::builder`].
 #[must_use = "a builder does nothing until `.build()` is called"]
 pub struct ReceiverBuilder {
-    store: Option<Arc<dyn SecretStore>>,
+    store: Store,
     body_limit: usize,
     handshake_window: Duration,
 }
 
-impl Default for ReceiverBuilder {
-    fn default() -> Self {
-        Self {
-            store: None,
-            body_limit: DEFAULT_BODY_LIMIT,
-            handshake_window: DEFAULT_HANDSHAKE_WINDOW,
-        }
-    }
-}
-
 impl ReceiverBuilder {
-    /// Keeps secrets in `store` instead of a new [`MemorySecretStore`].
-    pub fn secret_store(mut self, store: impl SecretStore) -> Self {
-        self.store = Some(Arc::new(store));
-        self
-    }
-
     /// Refuses bodies over `limit` bytes with `413` ([`DEFAULT_BODY_LIMIT`] by default).
     pub fn body_limit(mut self, limit: usize) -> Self {
         self.body_limit = limit;
@@ -580,7 +640,8 @@ impl ReceiverBuilder {
 
     /// How long after [`Receiver::expect_handshake`] the handshake is accepted
     /// ([`DEFAULT_HANDSHAKE_WINDOW`] by default). Asana sends it while the create call is
-    /// open, so the create call's timeout is a good value.
+    /// open, so the create call's timeout is a good value. A window too long to represent
+    /// (`Duration::MAX`, say) never closes.
     pub fn handshake_window(mut self, window: Duration) -> Self {
         self.handshake_window = window;
         self
@@ -588,16 +649,10 @@ impl ReceiverBuilder {
 
     /// The receiver.
     pub fn build(self) -> Receiver {
-        let store = self
-            .store
-            .unwrap_or_else(|| Arc::new(MemorySecretStore::new()));
         Receiver {
-            inner: Arc::new(Inner {
-                store,
-                pending: Arc::default(),
-                body_limit: self.body_limit,
-                handshake_window: self.handshake_window,
-            }),
+            store: self.store,
+            body_limit: self.body_limit,
+            handshake_window: self.handshake_window,
         }
     }
 }
@@ -608,34 +663,6 @@ impl fmt::Debug for ReceiverBuilder {
             .field("body_limit", &self.body_limit)
             .field("handshake_window", &self.handshake_window)
             .finish_non_exhaustive()
-    }
-}
-
-impl Client {
-    /// Creates a webhook whose target `receiver` serves: registers the expected handshake,
-    /// sends [`create_webhook`](Self::create_webhook), and keeps the secret in the receiver's
-    /// [`SecretStore`], keyed by the target's path and query.
-    ///
-    /// The receiver must already be serving the target, since Asana sends the handshake before
-    /// answering. To set options on the create request, use [`Receiver::expect_handshake`]
-    /// and the request builder.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Config`] if the target is not an absolute `http` or `https` URL or a handshake
-    /// for it is already expected; otherwise as [`create_webhook`](Self::create_webhook), after
-    /// which no secret of this attempt is left in the store.
-    pub async fn create_webhook_with_receiver(
-        &self,
-        receiver: &Receiver,
-        request: WebhookRequest,
-    ) -> Result<CreateWebhookResponse, Error> {
-        let pending = receiver
-            .expect_handshake(&request.target)
-            .map_err(|error| Error::Config(error.to_string()))?;
-        let created = self.create_webhook(request).send().await?;
-        pending.finish(&created);
-        Ok(created)
     }
 }
 

@@ -1,154 +1,68 @@
-//! Handshakes a receiver was told to expect, and [`PendingHandshake`], the guard a caller holds
-//! while `create_webhook` is in flight.
+//! [`PendingHandshake`], the guard a caller holds while `create_webhook` is in flight.
 
-use std::collections::HashMap;
 use std::fmt;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::Instant;
 
-use super::signature::same_secret;
-use super::{ReceiveError, SecretStore};
+use super::store::{ExpectationId, Store, StoreError};
 use crate::Secret;
 use crate::models::CreateWebhookResponse;
 
-/// The handshakes being waited for, by target key; shared by a receiver and its guards.
-#[derive(Default)]
-pub(super) struct Registry {
-    entries: Mutex<HashMap<String, Entry>>,
-    /// Tells the guard of an entry from a later guard for the same target.
-    next_id: AtomicU64,
-}
-
-struct Entry {
-    id: u64,
-    deadline: Instant,
-    /// The secret of the accepted handshake; `None` while still waiting.
-    accepted: Option<Secret>,
-}
-
-impl Registry {
-    fn lock(&self) -> MutexGuard<'_, HashMap<String, Entry>> {
-        // Entries are replaced whole, so a panic elsewhere cannot leave one half-written.
-        self.entries.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// Starts waiting for a handshake on `key` until `deadline`; `None` if one is already
-    /// awaited there and its window is still open.
-    pub(super) fn expect(&self, key: &str, deadline: Instant) -> Option<u64> {
-        let mut entries = self.lock();
-        let now = Instant::now();
-        if entries.get(key).is_some_and(|entry| entry.deadline > now) {
-            return None;
-        }
-        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        let entry = Entry {
-            id,
-            deadline,
-            accepted: None,
-        };
-        entries.insert(key.to_owned(), entry);
-        Some(id)
-    }
-
-    /// Accepts the handshake on `key` carrying `secret` if one is awaited there, its window is
-    /// open and none was accepted yet, saving the secret in `store`.
-    pub(super) fn accept(
-        &self,
-        key: &str,
-        secret: &Secret,
-        store: &dyn SecretStore,
-    ) -> Result<(), ReceiveError> {
-        let mut entries = self.lock();
-        let target = || key.to_owned();
-        let Some(entry) = entries.get_mut(key) else {
-            return Err(ReceiveError::UnexpectedHandshake { target: target() });
-        };
-        if entry.accepted.is_some() {
-            return Err(ReceiveError::HandshakeReplayed { target: target() });
-        }
-        if Instant::now() >= entry.deadline {
-            return Err(ReceiveError::HandshakeExpired { target: target() });
-        }
-        entry.accepted = Some(secret.clone());
-        // Under the lock, so that a guard dropped meanwhile cannot miss the secret it must
-        // take back.
-        store.save(key, secret.clone());
-        Ok(())
-    }
-
-    /// Whether a handshake on `key` would be accepted now, without accepting it.
-    pub(super) fn check(&self, key: &str) -> Result<(), ReceiveError> {
-        let entries = self.lock();
-        let target = || key.to_owned();
-        match entries.get(key) {
-            None => Err(ReceiveError::UnexpectedHandshake { target: target() }),
-            Some(entry) if entry.accepted.is_some() => {
-                Err(ReceiveError::HandshakeReplayed { target: target() })
-            }
-            Some(entry) if Instant::now() >= entry.deadline => {
-                Err(ReceiveError::HandshakeExpired { target: target() })
-            }
-            Some(_) => Ok(()),
-        }
-    }
-
-    pub(super) fn len(&self) -> usize {
-        self.lock().len()
-    }
-}
-
 /// A handshake that a [`Receiver`](super::Receiver) expects, from
 /// [`Receiver::expect_handshake`](super::Receiver::expect_handshake); hold it while
-/// `create_webhook` runs, then hand the response to [`finish`](Self::finish).
+/// `create_webhook` runs, then say how the call ended.
 ///
-/// While it lives, the receiver accepts one handshake for its target within the handshake
-/// window, and saves the handshake's secret in its [`SecretStore`] at once (so that a delivery
-/// racing the `201` already verifies). Dropping the guard without calling `finish`, because
-/// `create_webhook` failed, stops the wait and removes that secret again: a handshake that was
-/// accepted but did not create a webhook, possibly someone else's sent during the window, leaves
-/// nothing behind.
+/// While the expectation lasts, the receiver (and every replica sharing its store) accepts one
+/// handshake for its target within the handshake window, and saves the handshake's secret at
+/// once, so that a delivery racing the `201` already verifies. Then:
+///
+/// - [`finish`](Self::finish) when `create_webhook` succeeded: saves the secret Asana returned;
+/// - [`abandon`](Self::abandon) when Asana refused the call (a `4xx`): the accepted secret, if
+///   still stored, is removed, so a handshake slipped in by someone else during the window
+///   leaves nothing behind;
+/// - [`outcome_unknown`](Self::outcome_unknown) when the answer was lost (a transport failure,
+///   a timeout, a `5xx`): Asana may have created the webhook, so the secret is kept; reconcile
+///   with [`Receiver::reconcile`](super::Receiver::reconcile).
+///
+/// Dropping the guard without any of these is taken as an unknown outcome (the create call may
+/// have been cancelled after Asana received it): the wait ends, on the Tokio runtime if there
+/// is one (otherwise when its window closes), and any accepted secret is kept.
 ///
 /// [`Client::create_webhook_with_receiver`](crate::Client::create_webhook_with_receiver) does
 /// all of this; use the guard directly to set options on the create request:
 ///
 /// ```no_run
-/// # use asana_client::{Client, models::WebhookRequest, opt_fields::CreateWebhookOptField};
+/// # use asana_client::{Client, Error, models::WebhookRequest, opt_fields::CreateWebhookOptField};
 /// # use asana_client::receiver::Receiver;
 /// # async fn example(client: Client, receiver: Receiver) -> Result<(), Box<dyn std::error::Error>> {
 /// let target = "https://example.com/hooks/asana?project=8675309";
-/// let pending = receiver.expect_handshake(target)?;
+/// let pending = receiver.expect_handshake(target).await?;
 /// let created = client
 ///     .create_webhook(WebhookRequest::new("8675309", target))
 ///     .opt_fields([CreateWebhookOptField::Filters])
 ///     .send()
-///     .await?;
-/// pending.finish(&created);
+///     .await;
+/// match created {
+///     Ok(created) => drop(pending.finish(&created).await?),
+///     Err(Error::Api(refused)) if refused.status().is_client_error() => pending.abandon().await?,
+///     Err(_) => pending.outcome_unknown().await?,
+/// }
 /// # Ok(())
 /// # }
 /// ```
 #[must_use = "the handshake is expected only while the guard lives"]
 pub struct PendingHandshake {
-    registry: Arc<Registry>,
-    store: Arc<dyn SecretStore>,
+    store: Store,
     key: String,
-    id: u64,
-    finished: bool,
+    id: ExpectationId,
+    ended: bool,
 }
 
 impl PendingHandshake {
-    pub(super) fn new(
-        registry: Arc<Registry>,
-        store: Arc<dyn SecretStore>,
-        key: String,
-        id: u64,
-    ) -> Self {
+    pub(super) fn new(store: Store, key: String, id: ExpectationId) -> Self {
         Self {
-            registry,
             store,
             key,
             id,
-            finished: false,
+            ended: false,
         }
     }
 
@@ -157,54 +71,64 @@ impl PendingHandshake {
         &self.key
     }
 
-    /// The secret of the accepted handshake; `None` while none has come.
-    pub fn secret(&self) -> Option<Secret> {
-        let entries = self.registry.lock();
-        let entry = entries.get(&self.key).filter(|entry| entry.id == self.id)?;
-        entry.accepted.clone()
-    }
-
     /// Records that `create_webhook` succeeded with `created`, and stops waiting.
     ///
     /// The secret in the response, when it has one, is saved in the store: it is the secret
     /// Asana signs deliveries with, even if the handshake this receiver accepted carried
     /// another. Returns the secret now stored for the target, if any.
-    pub fn finish(mut self, created: &CreateWebhookResponse) -> Option<Secret> {
-        self.finished = true;
-        let mut entries = self.registry.lock();
-        if let Some(secret) = &created.x_hook_secret {
-            self.store.save(&self.key, secret.clone());
-        }
-        if entries
-            .get(&self.key)
-            .is_some_and(|entry| entry.id == self.id)
-        {
-            entries.remove(&self.key);
-        }
-        self.store.get(&self.key)
+    ///
+    /// # Errors
+    ///
+    /// The store's, when it could not save the secret; the webhook exists all the same.
+    pub async fn finish(
+        mut self,
+        created: &CreateWebhookResponse,
+    ) -> Result<Option<Secret>, StoreError> {
+        self.ended = true;
+        let secret = created.x_hook_secret.as_ref();
+        self.store
+            .finish_handshake(&self.key, self.id, secret)
+            .await
+    }
+
+    /// Records that Asana refused the create call, and stops waiting: the secret of a
+    /// handshake accepted meanwhile is removed if it is still the stored one.
+    ///
+    /// # Errors
+    ///
+    /// The store's, when it could not remove the secret.
+    pub async fn abandon(mut self) -> Result<(), StoreError> {
+        self.ended = true;
+        self.store.abandon_handshake(&self.key, self.id).await
+    }
+
+    /// Records that the create call's outcome is unknown, and stops waiting, keeping the secret
+    /// of a handshake accepted meanwhile: Asana may have created the webhook.
+    ///
+    /// # Errors
+    ///
+    /// The store's, when it could not end the wait (the window then ends it).
+    pub async fn outcome_unknown(mut self) -> Result<(), StoreError> {
+        self.ended = true;
+        let ended = self.store.finish_handshake(&self.key, self.id, None).await;
+        ended.map(drop)
     }
 }
 
 impl Drop for PendingHandshake {
     fn drop(&mut self) {
-        if self.finished {
+        if self.ended {
             return;
         }
-        let mut entries = self.registry.lock();
-        let Some(entry) = entries.get(&self.key).filter(|entry| entry.id == self.id) else {
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
             return;
         };
-        // Only the secret this guard's handshake saved: another may have replaced it since.
-        if let Some(accepted) = &entry.accepted {
-            if self
-                .store
-                .get(&self.key)
-                .is_some_and(|stored| same_secret(&stored, accepted))
-            {
-                self.store.remove(&self.key);
+        let (store, key, id) = (self.store.clone(), self.key.clone(), self.id);
+        runtime.spawn(async move {
+            if let Err(error) = store.finish_handshake(&key, id, None).await {
+                tracing::warn!(path = %key, %error, "could not end an abandoned handshake wait");
             }
-        }
-        entries.remove(&self.key);
+        });
     }
 }
 

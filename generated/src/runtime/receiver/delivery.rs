@@ -1,0 +1,75 @@
+//! [`Delivery`]: the events of a verified delivery, each decoded on its own so that one event of
+//! an unexpected shape does not cost the others.
+
+use serde_json::Value;
+
+use super::ReceiveError;
+use crate::models::EventResponse;
+
+/// The events of a delivery whose signature verified.
+///
+/// Every event of the body is in [`events`](Self::events) or, if it does not decode as
+/// [`EventResponse`] (a field of an unexpected type, say), in [`undecoded`](Self::undecoded)
+/// as the JSON Asana sent: a signed delivery is accepted whole, since a refusal would make
+/// Asana send the whole batch again, fail the same way, and finally drop every event in it.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Delivery {
+    /// The path and query the delivery was sent to, which tells the webhooks apart.
+    pub target: String,
+    /// The events that decoded, in the order Asana sent them.
+    pub events: Vec<EventResponse>,
+    /// The events that did not decode, in the order Asana sent them.
+    pub undecoded: Vec<UndecodedEvent>,
+}
+
+/// An event of a verified delivery that did not decode as [`EventResponse`].
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UndecodedEvent {
+    /// Its position among all the events of the delivery, from 0.
+    pub index: usize,
+    /// The event as Asana sent it.
+    pub raw: Value,
+    /// Why it did not decode: the JSON path inside the event and what was wrong there.
+    pub reason: String,
+}
+
+impl Delivery {
+    /// Whether this is a heartbeat: a delivery without events, which Asana sends now and then
+    /// to check that the target is alive.
+    pub fn is_heartbeat(&self) -> bool {
+        self.events.is_empty() && self.undecoded.is_empty()
+    }
+
+    /// Reads a verified `body`: `{"events": [...]}`.
+    ///
+    /// # Errors
+    ///
+    /// [`ReceiveError::InvalidBody`] if the body is not a JSON object with an `events` array.
+    pub(super) fn decode(target: String, body: &[u8]) -> Result<Self, ReceiveError> {
+        #[derive(serde::Deserialize)]
+        struct Body {
+            events: Vec<Value>,
+        }
+        let raw_events = serde_json::from_slice::<Body>(body)
+            .map_err(ReceiveError::InvalidBody)?
+            .events;
+        let mut events = Vec::with_capacity(raw_events.len());
+        let mut undecoded = Vec::new();
+        for (index, raw) in raw_events.into_iter().enumerate() {
+            match serde_path_to_error::deserialize::<_, EventResponse>(&raw) {
+                Ok(event) => events.push(event),
+                Err(error) => {
+                    let reason = format!("at `{}`: {}", error.path(), error.inner());
+                    undecoded.push(UndecodedEvent { index, raw, reason });
+                }
+            }
+        }
+        Ok(Self {
+            target,
+            events,
+            undecoded,
+        })
+    }
+}
