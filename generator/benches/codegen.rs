@@ -1,7 +1,7 @@
 //! Codegen against its floor; see BENCHMARKS.md.
 //!
-//! For each spec (`spec/asana_webhooks.yaml`, and Asana's upstream `../shared/asana/asana_oas.yaml`
-//! when it is there):
+//! For each spec (`spec/asana_webhooks.yaml`, and Asana's upstream `asana_oas.yaml` when
+//! `xtask::upstream` finds it):
 //!
 //! - (a) `floor`: read the file and parse it with serde_yaml into `openapiv3::OpenAPI`;
 //! - (b) `codegen`: read the file and run the whole pipeline (`generator::generate`) with
@@ -41,15 +41,9 @@ fn specs() -> Vec<Spec> {
         Spec { label, path, name }
     };
     let mut specs = vec![spec("spec", root().join("spec/asana_webhooks.yaml"))];
-    let upstream = root().join("../shared/asana/asana_oas.yaml");
-    if upstream.is_file() {
-        specs.push(spec("upstream", upstream));
-    } else {
-        eprintln!(
-            "note: {} is missing, so the upstream benchmarks are skipped; put Asana's OpenAPI document \
-             (asana_oas.yaml) in shared/asana/ beside this repository to run them",
-            upstream.display()
-        );
+    match xtask::upstream::current_spec() {
+        Ok(upstream) => specs.push(spec("upstream", upstream)),
+        Err(missing) => eprintln!("note: the upstream benchmarks are skipped: {missing}"),
     }
     specs
 }

@@ -1,9 +1,9 @@
-//! Asana's real historical documents (in `../shared/asana/history/`): every one must generate a client that
-//! compiles without clippy warnings, and the API-surface report between consecutive versions is snapshotted.
+//! Asana's real historical documents (pinned and found by `xtask::upstream`): every one must generate a
+//! client that compiles without clippy warnings, and the API-surface report between consecutive versions is
+//! snapshotted.
 
 mod scratch;
 
-use std::fs;
 use std::path::PathBuf;
 
 use generator::surface::{Report, diff};
@@ -12,28 +12,10 @@ use xtask::project_root;
 
 /// The historical specs, oldest first, as (short version name, path).
 fn history() -> Vec<(String, PathBuf)> {
-    let dir = project_root().join("../shared/asana/history");
-    let entries = fs::read_dir(&dir).unwrap_or_else(|err| {
-        panic!(
-            "Asana's historical specs are missing at {} ({err}): these tests generate a client from each. \
-             Put the shared/ folder beside the repository (CI does) and run the tests again.",
-            dir.display()
-        )
+    let specs = xtask::upstream::history_specs().unwrap_or_else(|missing| {
+        panic!("{missing}. These tests generate a client from each of Asana's historical documents.")
     });
-    let mut specs: Vec<(String, PathBuf)> = entries
-        .filter_map(Result::ok)
-        .map(|entry| entry.path())
-        .filter(|path| path.extension().is_some_and(|ext| ext == "yaml"))
-        .map(|path| {
-            // asana_oas.2024-05-22.b8a52d7.yaml -> 2024-05-22
-            let name = path.file_name().unwrap_or_default().to_string_lossy();
-            let version = name.split('.').nth(1).unwrap_or_default().to_owned();
-            (version, path)
-        })
-        .collect();
-    specs.sort();
-    assert!(specs.len() >= 2, "expected several historical specs in {}", dir.display());
-    specs
+    specs.into_iter().map(|(document, path)| (document.published.to_owned(), path)).collect()
 }
 
 #[test]

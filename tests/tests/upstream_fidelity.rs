@@ -6,16 +6,11 @@ use std::path::PathBuf;
 use xtask::codegen::{DEFAULT_CONFIG, GENERATED_CRATE, generate_from, read_config};
 use xtask::project_root;
 
-/// Where CI and developers have Asana's upstream document (see DEVELOPERS.md).
+/// Asana's upstream document, wherever `xtask::upstream` finds it.
 fn upstream_spec() -> PathBuf {
-    let path = project_root().join("../shared/asana/asana_oas.yaml");
-    assert!(
-        path.exists(),
-        "Asana's upstream spec is missing at {}: this test compares the generated client with what that document \
-         generates. Put the shared/ folder beside the repository (CI does) and run the tests again.",
-        path.display()
-    );
-    path
+    xtask::upstream::current_spec().unwrap_or_else(|missing| {
+        panic!("{missing}. This test compares the generated client with what that document generates.")
+    })
 }
 
 /// Code without comments: drops `//` lines (the generated header, `///` and `//!` docs).
@@ -27,7 +22,8 @@ fn without_docs(code: &str) -> Vec<&str> {
 fn upstream_spec_generates_the_checked_in_api_surface() {
     let root = project_root();
     let config = read_config(&root.join(DEFAULT_CONFIG)).unwrap_or_else(|err| panic!("{err}"));
-    let upstream = generate_from(&upstream_spec(), &config).unwrap_or_else(|err| panic!("{err}"));
+    let upstream_path = upstream_spec();
+    let upstream = generate_from(&upstream_path, &config).unwrap_or_else(|err| panic!("{err}"));
     let mut differences = Vec::new();
     for file in &upstream.files {
         let checked_in_path = root.join(GENERATED_CRATE).join(&file.path);
@@ -52,8 +48,9 @@ fn upstream_spec_generates_the_checked_in_api_surface() {
     assert!(
         differences.is_empty(),
         "the upstream spec and spec/ no longer describe the same API:\n{}\n\
-         `cargo xtask diff spec/asana_webhooks.yaml ../shared/asana/asana_oas.yaml` lists the API changes. Port them into \
+         `cargo xtask diff spec/asana_webhooks.yaml {}` lists the API changes. Port them into \
          spec/asana_webhooks.yaml (facts only, in your own words), run `cargo xtask codegen`, and commit.",
-        differences.join("\n")
+        differences.join("\n"),
+        upstream_path.display()
     );
 }

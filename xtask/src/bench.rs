@@ -17,9 +17,7 @@ use bench_timing::median;
 use crate::cli::Status;
 use crate::codegen;
 use crate::project_root;
-
-/// Asana's upstream document, relative to the project root.
-pub const UPSTREAM_SPEC: &str = "../shared/asana/asana_oas.yaml";
+use crate::upstream;
 
 /// What to run and how often.
 #[derive(Debug, Clone)]
@@ -99,24 +97,21 @@ fn process(repeats: usize) -> Result<(), String> {
         codegen: "cargo xtask codegen --check".into(),
         parse_only: format!("cargo xtask parse-only --spec {}", codegen::DEFAULT_SPEC),
     }];
-    let upstream = project_root().join(UPSTREAM_SPEC);
-    if upstream.is_file() {
-        // `--check` passes only against an output tree of the upstream spec: generate one.
-        let out = scratch_dir("upstream-generated");
-        let config = codegen::read_config(&project_root().join(codegen::DEFAULT_CONFIG))?;
-        let generated = codegen::generate_from(&upstream, &config)?;
-        let stale = codegen::stale_files(&out, &generated.files).map_err(|err| format!("{}: {err}", out.display()))?;
-        codegen::write(&out, &generated.files, &stale).map_err(|err| format!("{}: {err}", out.display()))?;
-        pairs.push(ProcessPair {
-            label: "upstream",
-            codegen: format!("cargo xtask codegen --check --spec {UPSTREAM_SPEC} --out {}", out.display()),
-            parse_only: format!("cargo xtask parse-only --spec {UPSTREAM_SPEC}"),
-        });
-    } else {
-        eprintln!(
-            "note: {} is missing, so only spec/ is measured; put Asana's asana_oas.yaml in shared/asana/ beside this repository",
-            upstream.display()
-        );
+    match upstream::current_spec() {
+        Ok(upstream) => {
+            // `--check` passes only against an output tree of the upstream spec: generate one.
+            let out = scratch_dir("upstream-generated");
+            let config = codegen::read_config(&project_root().join(codegen::DEFAULT_CONFIG))?;
+            let generated = codegen::generate_from(&upstream, &config)?;
+            let stale = codegen::stale_files(&out, &generated.files).map_err(|err| format!("{}: {err}", out.display()))?;
+            codegen::write(&out, &generated.files, &stale).map_err(|err| format!("{}: {err}", out.display()))?;
+            pairs.push(ProcessPair {
+                label: "upstream",
+                codegen: format!("cargo xtask codegen --check --spec {} --out {}", upstream.display(), out.display()),
+                parse_only: format!("cargo xtask parse-only --spec {}", upstream.display()),
+            });
+        }
+        Err(missing) => eprintln!("note: only spec/ is measured: {missing}"),
     }
     let json = scratch_dir("hyperfine.json");
     if let Some(parent) = json.parent() {

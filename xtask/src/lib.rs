@@ -3,6 +3,8 @@
 pub mod bench;
 pub mod cli;
 pub mod codegen;
+pub mod fetch;
+pub mod upstream;
 
 use std::path::{Path, PathBuf};
 
