@@ -42,7 +42,9 @@
 //! [`RetryPolicy`] allows (for `GET`, `PUT` and `DELETE` only, by default). Timeouts, headers
 //! and the retry policy can be set for the client ([`ClientBuilder`]) or for some requests
 //! ([`Client::with_timeout`], [`Client::with_header`], [`Client::with_retry_policy`]). Each
-//! request is traced as a `tracing` span named `asana_request`.
+//! request is traced as a `tracing` span named `asana_request`. Response bodies are read under a
+//! size limit ([`ClientBuilder::max_response_bytes`]), redirects are not followed, and listings
+//! stop on their own when a server's `next_page` would never end (see [`Page`]).
 //!
 //! The `receiver` cargo feature adds `asana_client::receiver`, the other side of webhooks: it
 //! completes the handshake of webhooks you create, checks the signature of each delivery and

@@ -23,7 +23,11 @@ pub(super) async fn read_limited(
     if announced.is_some_and(|length| length > u64::try_from(limit).unwrap_or(u64::MAX)) {
         return Ok(Body::Truncated(Bytes::new()));
     }
-    let mut chunks = Chunks::default();
+    let mut chunks = Chunks {
+        // Bounded by the check above, so a hostile `Content-Length` reserves no more than the limit.
+        expected: announced.map_or(0, |length| usize::try_from(length).unwrap_or(limit)),
+        ..Chunks::default()
+    };
     while let Some(chunk) = response.chunk().await? {
         if !chunks.push(chunk, limit) {
             return Ok(Body::Truncated(chunks.into_bytes()));
@@ -38,6 +42,8 @@ pub(super) async fn read_limited(
 struct Chunks {
     first: Bytes,
     joined: Option<BytesMut>,
+    /// The length the body announced, if any: the buffer is made that large at once.
+    expected: usize,
 }
 
 impl Chunks {
@@ -53,8 +59,9 @@ impl Chunks {
         if self.joined.is_none() && self.first.is_empty() {
             self.first = chunk;
         } else {
+            let capacity = self.expected.max(self.first.len() + chunk.len());
             let joined = self.joined.get_or_insert_with(|| {
-                let mut joined = BytesMut::with_capacity(self.first.len() + chunk.len());
+                let mut joined = BytesMut::with_capacity(capacity);
                 joined.extend_from_slice(&self.first);
                 joined
             });
