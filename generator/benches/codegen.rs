@@ -19,7 +19,7 @@ use std::hint::black_box;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use bench_timing::{median, paired, ratio};
+use xtask::timing::{median, paired, ratio};
 use criterion::Criterion;
 use generator::Config;
 

@@ -39,7 +39,7 @@ use axum::extract::RawQuery;
 use axum::http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, USER_AGENT};
 use axum::http::{Method, Uri};
 use axum::routing::get;
-use bench_timing::{median, paired_two, ratio};
+use xtask::timing::{median, paired_two, ratio};
 use criterion::Criterion;
 use futures_util::TryStreamExt;
 use futures_util::future::join_all;

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
-use bench_timing::median;
+use crate::timing::median;
 
 use crate::cli::Status;
 use crate::codegen;

@@ -4,6 +4,7 @@ pub mod bench;
 pub mod cli;
 pub mod codegen;
 pub mod fetch;
+pub mod timing;
 pub mod upstream;
 
 use std::path::{Path, PathBuf};
