@@ -1,0 +1,292 @@
+//! Stage 3: lower the selected OpenAPI operations and schemas to the plain-data IR.
+//!
+//! The rules that matter for Asana live here:
+//! - `allOf` members are merged into one flat struct; an `allOf` of one `$ref` plus members that add no
+//!   properties (a "decorated ref") is that ref's type, its extra description used as doc;
+//! - response-side fields are all `Option` (Asana returns only requested fields, and nulls the spec does
+//!   not mark nullable); request-side required properties are plain;
+//! - `{data: ...}` envelopes are unwrapped, and a list envelope with `next_page` plus an `offset` parameter
+//!   makes an operation paginated;
+//! - inline objects are named after where they sit (`EventResponse.change` -> `EventResponseChange`).
+
+use std::collections::{BTreeMap, HashMap};
+
+use indexmap::IndexMap;
+use openapiv3::{AdditionalProperties, Parameter, ReferenceOr, Schema, SchemaKind, Type};
+
+use crate::config::Config;
+use crate::docs;
+use crate::error::{Error, Result, pointer_push};
+use crate::ir::{Api, Model, Module, OptFieldSet, TypeRef};
+use crate::names::snake;
+use crate::select::Selection;
+
+mod operations;
+mod types;
+
+use types::box_recursive_fields;
+
+/// How deep `$ref` chains and `allOf` nesting may go before the spec is taken to be cyclic.
+const MAX_DEPTH: usize = 64;
+
+/// Lowers a selection to the IR.
+pub fn lower(selection: &Selection<'_>, config: &Config) -> Result<Api> {
+    let mut lowering = Lowering::new(selection);
+    lowering.mark_directions()?;
+    let mut modules = Vec::new();
+    let mut seen_ids: HashMap<String, String> = HashMap::new();
+    for tag in &config.tags {
+        let mut operations = Vec::new();
+        for op in selection.operations.iter().filter(|op| &op.tag == tag) {
+            let lowered = lowering.operation(op)?;
+            if let Some(first) = seen_ids.insert(lowered.method_name.clone(), op.pointer.clone()) {
+                return Err(lowering.error(
+                    &op.pointer,
+                    format!("operationId `{}` gives the method name `{}`, already used by {first}", lowered.operation_id, lowered.method_name),
+                ));
+            }
+            operations.push(lowered);
+        }
+        modules.push(Module { name: module_name(selection, tag)?, doc: tag_doc(selection, tag), operations });
+    }
+    for reference in &selection.extra_schemas {
+        lowering.component_type(reference, &pointer_of(reference))?;
+    }
+    box_recursive_fields(&mut lowering.models);
+    Ok(Api {
+        source_file: selection.document.file.clone(),
+        source_sha256: selection.document.sha256.clone(),
+        models: lowering.models.into_values().collect(),
+        opt_field_sets: lowering.opt_field_sets,
+        modules,
+    })
+}
+
+/// Which side of the wire a schema is used on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Side {
+    /// Only sent by the client: required properties are plain fields.
+    Request,
+    /// Received (or both): every property may be absent or null.
+    Response,
+}
+
+/// A schema seen through an optional `$ref`.
+#[derive(Clone, Copy)]
+enum SchemaRef<'a> {
+    Ref(&'a str),
+    Inline(&'a Schema),
+}
+
+impl<'a> From<&'a ReferenceOr<Schema>> for SchemaRef<'a> {
+    fn from(value: &'a ReferenceOr<Schema>) -> Self {
+        match value {
+            ReferenceOr::Reference { reference } => SchemaRef::Ref(reference),
+            ReferenceOr::Item(schema) => SchemaRef::Inline(schema),
+        }
+    }
+}
+
+impl<'a> From<&'a ReferenceOr<Box<Schema>>> for SchemaRef<'a> {
+    fn from(value: &'a ReferenceOr<Box<Schema>>) -> Self {
+        match value {
+            ReferenceOr::Reference { reference } => SchemaRef::Ref(reference),
+            ReferenceOr::Item(schema) => SchemaRef::Inline(schema),
+        }
+    }
+}
+
+/// Where a schema sits, for names of inline types and for errors.
+#[derive(Clone)]
+struct Context {
+    pointer: String,
+    /// Rust name an inline object here would get.
+    name: String,
+    side: Side,
+    /// The property name holding this value, to spot secrets.
+    property: Option<String>,
+}
+
+impl Context {
+    fn child(&self, token: &str, name: String) -> Context {
+        Context { pointer: pointer_push(&self.pointer, token), name, side: self.side, property: self.property.clone() }
+    }
+}
+
+struct Lowering<'s> {
+    selection: &'s Selection<'s>,
+    models: BTreeMap<String, Model>,
+    /// `$ref` -> the type it lowers to (a model name or an inlined primitive).
+    component_types: HashMap<String, TypeRef>,
+    /// `$ref`s of schemas that are sent but never received.
+    request_only: HashMap<String, Side>,
+    /// Model names already taken, with the pointer that took them.
+    taken_names: HashMap<String, String>,
+    opt_field_sets: Vec<OptFieldSet>,
+    /// Component `$ref`s whose `allOf` members are being merged, to stop cycles.
+    merging: Vec<String>,
+}
+
+impl<'s> Lowering<'s> {
+    fn new(selection: &'s Selection<'s>) -> Self {
+        Lowering {
+            selection,
+            models: BTreeMap::new(),
+            component_types: HashMap::new(),
+            request_only: HashMap::new(),
+            taken_names: HashMap::new(),
+            opt_field_sets: Vec::new(),
+            merging: Vec::new(),
+        }
+    }
+
+    fn error(&self, pointer: &str, message: impl Into<String>) -> Error {
+        self.selection.document.error(pointer, message)
+    }
+
+    // ----- sides -----
+
+    /// Records for each component schema whether it is only ever sent. Everything reached from a response or
+    /// an extra schema is response-side; what request bodies reach is request-side unless also received.
+    fn mark_directions(&mut self) -> Result<()> {
+        let mut request = Vec::new();
+        let mut response = Vec::new();
+        for op in &self.selection.operations {
+            if let Some(body) = &op.operation.request_body {
+                let body = self.resolve_request_body(body, &op.pointer)?;
+                for media in body.content.values() {
+                    if let Some(schema) = &media.schema {
+                        collect_refs(schema.into(), &self.selection.components.schemas, &mut request);
+                    }
+                }
+            }
+            for response_ref in op.operation.responses.responses.values() {
+                let resolved = self.resolve_response(response_ref, &op.pointer)?;
+                for media in resolved.content.values() {
+                    if let Some(schema) = &media.schema {
+                        collect_refs(schema.into(), &self.selection.components.schemas, &mut response);
+                    }
+                }
+            }
+        }
+        for reference in &self.selection.extra_schemas {
+            collect_refs(SchemaRef::Ref(reference), &self.selection.components.schemas, &mut response);
+        }
+        for reference in request {
+            if !response.contains(&reference) {
+                self.request_only.insert(reference, Side::Request);
+            }
+        }
+        Ok(())
+    }
+
+    fn side_of(&self, reference: &str) -> Side {
+        self.request_only.get(reference).copied().unwrap_or(Side::Response)
+    }
+
+    // ----- resolving references -----
+
+    fn schema_component(&self, reference: &str, at: &str) -> Result<&'s Schema> {
+        let mut reference = reference;
+        for _ in 0..MAX_DEPTH {
+            match self.selection.components.schemas.get(reference) {
+                Some(ReferenceOr::Item(schema)) => return Ok(schema),
+                Some(ReferenceOr::Reference { reference: next }) => reference = next,
+                None => return Err(self.error(at, format!("`$ref: {reference}` does not point to a schema"))),
+            }
+        }
+        Err(self.error(at, format!("`$ref: {reference}` is part of a reference cycle")))
+    }
+
+    fn resolve_parameter(&self, parameter: &'s ReferenceOr<Parameter>, at: &str) -> Result<&'s Parameter> {
+        resolve(parameter, &self.selection.components.parameters, MAX_DEPTH)
+            .ok_or_else(|| self.error(at, "parameter `$ref` does not resolve to a parameter (missing or cyclic)"))
+    }
+
+    fn resolve_response(
+        &self,
+        response: &'s ReferenceOr<openapiv3::Response>,
+        at: &str,
+    ) -> Result<&'s openapiv3::Response> {
+        resolve(response, &self.selection.components.responses, MAX_DEPTH)
+            .ok_or_else(|| self.error(at, "response `$ref` does not resolve to a response (missing or cyclic)"))
+    }
+
+    fn resolve_request_body(
+        &self,
+        body: &'s ReferenceOr<openapiv3::RequestBody>,
+        at: &str,
+    ) -> Result<&'s openapiv3::RequestBody> {
+        resolve(body, &self.selection.components.request_bodies, MAX_DEPTH)
+            .ok_or_else(|| self.error(at, "request body `$ref` does not resolve (missing or cyclic)"))
+    }
+
+}
+
+
+/// Follows component references of any kind to the item they name.
+fn resolve<'a, T>(value: &'a ReferenceOr<T>, components: &'a IndexMap<String, ReferenceOr<T>>, depth: usize) -> Option<&'a T> {
+    match value {
+        ReferenceOr::Item(item) => Some(item),
+        ReferenceOr::Reference { reference } if depth > 0 => resolve(components.get(reference)?, components, depth - 1),
+        ReferenceOr::Reference { .. } => None,
+    }
+}
+
+
+/// Every component schema reachable from `schema`, including itself when it is a `$ref`.
+fn collect_refs(schema: SchemaRef<'_>, schemas: &IndexMap<String, ReferenceOr<Schema>>, out: &mut Vec<String>) {
+    let schema = match schema {
+        SchemaRef::Ref(reference) => {
+            if out.iter().any(|seen| seen == reference) {
+                return;
+            }
+            out.push(reference.to_owned());
+            match schemas.get(reference) {
+                Some(target) => return collect_refs(target.into(), schemas, out),
+                None => return,
+            }
+        }
+        SchemaRef::Inline(schema) => schema,
+    };
+    let mut children: Vec<SchemaRef<'_>> = Vec::new();
+    match &schema.schema_kind {
+        SchemaKind::Type(Type::Object(object)) => {
+            children.extend(object.properties.values().map(SchemaRef::from));
+            if let Some(AdditionalProperties::Schema(extra)) = &object.additional_properties {
+                children.push(extra.as_ref().into());
+            }
+        }
+        SchemaKind::Type(Type::Array(array)) => children.extend(array.items.as_ref().map(SchemaRef::from)),
+        SchemaKind::Type(_) => {}
+        SchemaKind::AllOf { all_of: members } | SchemaKind::OneOf { one_of: members } | SchemaKind::AnyOf { any_of: members } => {
+            children.extend(members.iter().map(SchemaRef::from));
+        }
+        SchemaKind::Not { not } => children.push(not.as_ref().into()),
+        SchemaKind::Any(any) => {
+            children.extend(any.properties.values().map(SchemaRef::from));
+            children.extend(any.items.as_ref().map(SchemaRef::from));
+            children.extend(any.all_of.iter().chain(&any.one_of).chain(&any.any_of).map(SchemaRef::from));
+        }
+    }
+    for child in children {
+        collect_refs(child, schemas, out);
+    }
+}
+
+
+/// The JSON pointer of a local `$ref` (`#/components/schemas/X` -> `/components/schemas/X`).
+fn pointer_of(reference: &str) -> String {
+    reference.strip_prefix('#').unwrap_or(reference).to_owned()
+}
+
+fn module_name(selection: &Selection<'_>, tag: &str) -> Result<String> {
+    snake(tag).ok_or_else(|| Error::in_file(&selection.document.file, format!("tag `{tag}` gives no Rust module name")))
+}
+
+fn tag_doc(selection: &Selection<'_>, tag: &str) -> String {
+    let description = selection.document.get("/tags").and_then(|tags| tags.as_sequence()).and_then(|tags| {
+        tags.iter().find(|t| t.get("name").and_then(|n| n.as_str()) == Some(tag))?.get("description")?.as_str().map(str::to_owned)
+    });
+    description.map(|d| docs::to_rustdoc(&d)).filter(|d| !d.is_empty()).unwrap_or_else(|| format!("Operations tagged `{tag}`."))
+}
