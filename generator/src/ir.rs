@@ -1,6 +1,9 @@
 //! The intermediate representation: plain data describing the Rust to emit, free of OpenAPI details.
 //!
-//! Lowering builds it from a spec; tests may build it by hand. Names in it are final Rust names.
+//! Lowering builds it from a spec; tests may build it by hand. Names in it are final Rust names, checked once
+//! by [`crate::names`] ([`RustIdent`], [`TypeName`]).
+
+pub use crate::names::{RustIdent, TypeName};
 
 /// Everything the generated crate's `api` module contains.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -21,7 +24,7 @@ pub struct Api {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Module {
     /// Rust module name (`webhooks`).
-    pub name: String,
+    pub name: RustIdent,
     /// Module documentation.
     pub doc: String,
     /// Operations, in document order.
@@ -32,33 +35,54 @@ pub struct Module {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Model {
     /// Rust type name.
-    pub name: String,
+    pub name: TypeName,
     /// Documentation.
     pub doc: String,
+    /// Which side of the wire uses it; derives and constructors follow from it.
+    pub usage: Usage,
     /// Fields in schema order.
     pub fields: Vec<Field>,
     /// Set when the model is one page of a paginated list.
     pub page: Option<PageOf>,
 }
 
+/// Which side of the wire a generated type is used on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Usage {
+    /// Only sent: required properties are plain fields, and there is no `Default` that would build an
+    /// invalid request.
+    Request,
+    /// Only received: every property may be absent or null.
+    Response,
+    /// Sent and received with the same shape (no required, read-only or write-only properties).
+    Both,
+}
+
+impl Usage {
+    /// Whether values of the type are decoded from Asana's answers.
+    pub fn is_received(self) -> bool {
+        matches!(self, Usage::Response | Usage::Both)
+    }
+}
+
 /// How a list response model exposes its items and its next page.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PageOf {
     /// Rust name of the field holding the items (a `Vec`).
-    pub items_field: String,
+    pub items_field: RustIdent,
     /// The items' type.
     pub item: TypeRef,
     /// Rust name of the field holding the next-page object.
-    pub next_page_field: String,
+    pub next_page_field: RustIdent,
     /// Rust name of the offset field inside the next-page object.
-    pub offset_field: String,
+    pub offset_field: RustIdent,
 }
 
 /// One field of a model.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Field {
     /// Rust field name.
-    pub name: String,
+    pub name: RustIdent,
     /// Name on the wire; a serde rename is emitted when it differs from `name`.
     pub json_name: String,
     /// Documentation.
@@ -100,7 +124,7 @@ pub enum TypeRef {
     /// `serde_json::Value`, for free-form values.
     Json,
     /// A generated model, by Rust name.
-    Model(String),
+    Model(TypeName),
     /// `Vec<T>`.
     List(Box<TypeRef>),
 }
@@ -111,9 +135,9 @@ pub struct Operation {
     /// The spec's operationId (`getWebhooks`), sent along for errors and tracing.
     pub operation_id: String,
     /// `Client` method name (`get_webhooks`).
-    pub method_name: String,
+    pub method_name: RustIdent,
     /// Request builder type name (`GetWebhooks`).
-    pub builder_name: String,
+    pub builder_name: TypeName,
     /// Uppercase HTTP method.
     pub http_method: String,
     /// Path template as in the spec (`/webhooks/{webhook_gid}`).
@@ -140,7 +164,7 @@ pub struct Param {
     /// Name on the wire (`opt_pretty`).
     pub wire_name: String,
     /// Rust name of the argument or builder method (`pretty`).
-    pub name: String,
+    pub name: RustIdent,
     /// Documentation.
     pub doc: String,
     /// Where it goes.
@@ -176,7 +200,7 @@ pub enum ParamKind {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Body {
     /// Rust name of the argument (`data`).
-    pub name: String,
+    pub name: RustIdent,
     /// Type of the value inside the `{"data": ...}` envelope.
     pub ty: TypeRef,
     /// Documentation.
@@ -196,13 +220,13 @@ pub enum ResponseBody {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Pagination {
     /// The page model (`GetWebhooksResponse`).
-    pub page: String,
+    pub page: TypeName,
     /// The item type.
     pub item: TypeRef,
     /// Rust name of the offset parameter.
-    pub offset_param: String,
+    pub offset_param: RustIdent,
     /// Rust name of the page-size parameter, when the operation has one.
-    pub limit_param: Option<String>,
+    pub limit_param: Option<RustIdent>,
     /// The largest page size the API accepts (the `limit` parameter's `maximum`), if the spec says.
     pub max_page_size: Option<i64>,
 }
@@ -211,11 +235,11 @@ pub struct Pagination {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OptFieldSet {
     /// Enum type name (`GetWebhooksOptField`).
-    pub name: String,
+    pub name: TypeName,
     /// Aliases so that every operation using the set has a type named after it.
-    pub aliases: Vec<String>,
+    pub aliases: Vec<TypeName>,
     /// `Client` methods that accept it, for docs.
-    pub used_by: Vec<String>,
+    pub used_by: Vec<RustIdent>,
     /// Values.
     pub values: Vec<OptFieldValue>,
 }
@@ -224,7 +248,7 @@ pub struct OptFieldSet {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OptFieldValue {
     /// Variant name (`ResourceName`).
-    pub variant: String,
+    pub variant: TypeName,
     /// Field path on the wire (`resource.name`).
     pub path: String,
 }

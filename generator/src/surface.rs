@@ -47,8 +47,8 @@ impl Surface {
     pub fn of(api: &Api) -> Surface {
         let mut surface = Surface::default();
         for model in &api.models {
-            let fields = model.fields.iter().map(|field| (field.name.clone(), field_type(field))).collect();
-            surface.models.insert(model.name.clone(), fields);
+            let fields = model.fields.iter().map(|field| (field.name.to_string(), field_type(field))).collect();
+            surface.models.insert(model.name.to_string(), fields);
         }
         for operation in api.modules.iter().flat_map(|module| &module.operations) {
             let params = operation.params.iter().map(|param| {
@@ -58,13 +58,13 @@ impl Surface {
                 };
                 let place = if param.location == ParamLocation::Path { " (path)" } else { "" };
                 let requirement = if param.required { "required" } else { "optional" };
-                (param.name.clone(), format!("{requirement} {ty}{place}"))
+                (param.name.to_string(), format!("{requirement} {ty}{place}"))
             });
             let opt_fields = operation.params.iter().find_map(|param| match param.kind {
                 ParamKind::OptFields { set: Some(index) } => api.opt_field_sets.get(index),
                 _ => None,
             });
-            surface.operations.insert(operation.method_name.clone(), OperationSurface {
+            surface.operations.insert(operation.method_name.to_string(), OperationSurface {
                 endpoint: format!("{} {}", operation.http_method, operation.path),
                 params: params.collect(),
                 body: operation.body.as_ref().map(|body| rust_type(&body.ty)),
@@ -110,7 +110,7 @@ fn rust_type(ty: &TypeRef) -> String {
         TypeRef::Number => "f64".to_owned(),
         TypeRef::Boolean => "bool".to_owned(),
         TypeRef::Json => "serde_json::Value".to_owned(),
-        TypeRef::Model(name) => name.clone(),
+        TypeRef::Model(name) => name.to_string(),
         TypeRef::List(item) => format!("Vec<{}>", rust_type(item)),
     }
 }

@@ -200,7 +200,7 @@ pub struct WebhookFilter {
 }
 
 /// The `WebhookRequest` object of the Asana API.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebhookRequest {
     /// Gid of the object to watch. Most object kinds are accepted; broad containers such as workspaces need `filters`.
     pub resource: String,

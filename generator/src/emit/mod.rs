@@ -1,9 +1,9 @@
 //! Stage 4: IR to Rust tokens, one token stream per generated file.
 
 use proc_macro2::{Ident, Span, TokenStream};
-use quote::quote;
+use quote::{ToTokens, TokenStreamExt, quote};
 
-use crate::ir::{Api, Param, ParamKind, TypeRef};
+use crate::ir::{Api, Param, ParamKind, RustIdent, TypeName, TypeRef};
 
 mod models;
 mod operations;
@@ -47,7 +47,7 @@ fn api_mod(api: &Api) -> TokenStream {
     }
     for module in &api.modules {
         let doc = doc_attrs(&module.doc);
-        let name = ident(&module.name);
+        let name = &module.name;
         items.push(quote! { #doc pub mod #name; });
     }
     quote! { #(#items)* }
@@ -71,7 +71,6 @@ pub(super) fn type_tokens(ty: &TypeRef, scope: Scope) -> TokenStream {
         TypeRef::Boolean => quote!(bool),
         TypeRef::Json => quote!(serde_json::Value),
         TypeRef::Model(name) => {
-            let name = ident(name);
             match scope {
                 Scope::Models => quote!(#name),
                 Scope::Api => quote!(crate::models::#name),
@@ -101,6 +100,19 @@ pub(super) fn param_type(param: &Param) -> &TypeRef {
 
 pub(super) fn ident(name: &str) -> Ident {
     Ident::new(name, Span::call_site())
+}
+
+// The names were checked when they were made, so they become identifiers as they are.
+impl ToTokens for RustIdent {
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        tokens.append(ident(self.as_str()));
+    }
+}
+
+impl ToTokens for TypeName {
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        tokens.append(ident(self.as_str()));
+    }
 }
 
 /// One `#[doc]` attribute per line, each with the leading space that `///` comments have.

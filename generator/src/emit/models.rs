@@ -3,22 +3,22 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{Scope, argument_type, doc_attrs, ident, type_tokens};
+use super::{Scope, argument_type, doc_attrs, type_tokens};
 use crate::docs;
 use crate::ir::{Field, Model, OptFieldSet, Presence, TypeRef};
 
 pub(super) fn model(model: &Model) -> TokenStream {
-    let name = ident(&model.name);
+    let name = &model.name;
     let doc = doc_attrs(&model.doc);
     let fields = model.fields.iter().map(field);
-    let derive_default = model.fields.iter().all(|f| f.presence == Presence::Optional || has_default(&f.ty));
+    let derive_default = derives_default(model);
     let default = derive_default.then(|| quote!(Default,));
     let constructor = constructor(model);
     let page = model.page.as_ref().map(|page| {
         let item = type_tokens(&page.item, Scope::Models);
-        let items_field = ident(&page.items_field);
-        let next_page_field = ident(&page.next_page_field);
-        let offset_field = ident(&page.offset_field);
+        let items_field = &page.items_field;
+        let next_page_field = &page.next_page_field;
+        let offset_field = &page.offset_field;
         quote! {
             impl crate::Page for #name {
                 type Item = #item;
@@ -47,10 +47,10 @@ pub(super) fn model(model: &Model) -> TokenStream {
 
 fn field(field: &Field) -> TokenStream {
     let doc = doc_attrs(&field.doc);
-    let name = ident(&field.name);
+    let name = &field.name;
     let ty = type_tokens(&field.ty, Scope::Models);
     let ty = if field.boxed { quote!(Box<#ty>) } else { ty };
-    let rename = (field.name != field.json_name).then(|| {
+    let rename = (field.name != *field.json_name).then(|| {
         let json_name = &field.json_name;
         quote!(rename = #json_name,)
     });
@@ -77,14 +77,14 @@ fn constructor(model: &Model) -> Option<TokenStream> {
     if required.is_empty() {
         return None;
     }
-    let name = ident(&model.name);
+    let name = &model.name;
     let args = required.iter().map(|f| {
-        let arg = ident(&f.name);
+        let arg = &f.name;
         let ty = argument_type(&f.ty, Scope::Models);
         quote!(#arg: #ty)
     });
     let inits = model.fields.iter().map(|f| {
-        let field = ident(&f.name);
+        let field = &f.name;
         match (f.presence, &f.ty) {
             (Presence::Optional, _) => quote!(#field: None),
             (Presence::Required, _) if f.boxed => quote!(#field: Box::new(#field)),
@@ -106,6 +106,16 @@ fn constructor(model: &Model) -> Option<TokenStream> {
     })
 }
 
+/// A received model derives `Default` (handy to build expected values in tests); a model that is only sent
+/// does not when it has required fields, since its default would be a request Asana rejects.
+fn derives_default(model: &Model) -> bool {
+    let has_required = model.fields.iter().any(|f| f.presence == Presence::Required);
+    if has_required && !model.usage.is_received() {
+        return false;
+    }
+    model.fields.iter().all(|f| f.presence == Presence::Optional || has_default(&f.ty))
+}
+
 fn has_default(ty: &TypeRef) -> bool {
     !matches!(ty, TypeRef::Secret)
 }
@@ -113,24 +123,24 @@ fn has_default(ty: &TypeRef) -> bool {
 // ----- opt_fields -----
 
 pub(super) fn opt_field_set(set: &OptFieldSet) -> TokenStream {
-    let name = ident(&set.name);
+    let name = &set.name;
     let users = set.used_by.iter().map(|m| format!("[`Client::{m}`](crate::Client::{m})")).collect::<Vec<_>>().join(", ");
     let doc = doc_attrs(&format!(
         "Optional fields that {users} can include in the response (the `opt_fields` parameter).\n\n\
          A field not listed here can still be requested with `opt_fields_raw` on the request builder."
     ));
     let variants = set.values.iter().map(|value| {
-        let variant = ident(&value.variant);
+        let variant = &value.variant;
         let doc = doc_attrs(&format!("Includes {}.", docs::code_span(&value.path)));
         quote!(#doc #variant,)
     });
     let arms = set.values.iter().map(|value| {
-        let variant = ident(&value.variant);
+        let variant = &value.variant;
         let path = &value.path;
         quote!(Self::#variant => #path,)
     });
     let aliases = set.aliases.iter().map(|alias| {
-        let alias_ident = ident(alias);
+        let alias_ident = alias;
         let doc = doc_attrs(&format!("The `opt_fields` values of this operation: the same set as [`{}`].", set.name));
         quote!(#doc pub type #alias_ident = #name;)
     });
@@ -157,3 +167,46 @@ pub(super) fn opt_field_set(set: &OptFieldSet) -> TokenStream {
     }
 }
 
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ir::Usage;
+    use crate::names::{camel, snake};
+
+    fn widget(usage: Usage, presence: Presence) -> Model {
+        let field = Field {
+            name: snake("name").unwrap(),
+            json_name: "name".to_owned(),
+            doc: "Name.".to_owned(),
+            ty: TypeRef::String,
+            presence,
+            boxed: false,
+        };
+        Model { name: camel("Widget").unwrap(), doc: "A widget.".to_owned(), usage, fields: vec![field], page: None }
+    }
+
+    fn derives(model: &Model) -> String {
+        let text = model_tokens(model);
+        let start = text.find("derive").expect("a derive attribute");
+        text[start..].split(']').next().unwrap_or_default().to_owned()
+    }
+
+    fn model_tokens(model: &Model) -> String {
+        super::model(model).to_string()
+    }
+
+    #[test]
+    fn request_only_models_with_required_fields_have_no_default() {
+        assert!(!derives(&widget(Usage::Request, Presence::Required)).contains("Default"));
+        assert!(derives(&widget(Usage::Request, Presence::Optional)).contains("Default"));
+        assert!(derives(&widget(Usage::Response, Presence::Required)).contains("Default"));
+        assert!(derives(&widget(Usage::Both, Presence::Optional)).contains("Default"));
+    }
+
+    #[test]
+    fn required_fields_make_a_constructor() {
+        assert!(model_tokens(&widget(Usage::Request, Presence::Required)).contains("pub fn new (name : impl Into < String >)"));
+        assert!(!model_tokens(&widget(Usage::Request, Presence::Optional)).contains("fn new"));
+    }
+}

@@ -3,7 +3,7 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::{Scope, argument_type, doc_attrs, ident, param_type, type_tokens};
+use super::{Scope, argument_type, doc_attrs, param_type, type_tokens};
 use crate::docs;
 use crate::ir::{Module, Operation, Param, ParamKind, ParamLocation, ResponseBody, TypeRef};
 
@@ -19,27 +19,27 @@ pub(super) fn operations(module: &Module) -> TokenStream {
 }
 
 fn client_method(op: &Operation, module: &Module) -> TokenStream {
-    let method = ident(&op.method_name);
-    let builder = ident(&op.builder_name);
+    let method = &op.method_name;
+    let builder = &op.builder_name;
     let doc = doc_attrs(&operation_doc(op, module));
     let required: Vec<&Param> = op.params.iter().filter(|p| p.required).collect();
     let mut args: Vec<TokenStream> = required.iter().map(|p| {
-        let name = ident(&p.name);
+        let name = &p.name;
         let ty = argument_type(param_type(p), Scope::Api);
         quote!(#name: #ty)
     }).collect();
     let mut inits: Vec<TokenStream> = required.iter().map(|p| {
-        let name = ident(&p.name);
+        let name = &p.name;
         if *param_type(p) == TypeRef::String { quote!(#name: #name.into()) } else { quote!(#name) }
     }).collect();
     if let Some(body) = &op.body {
-        let name = ident(&body.name);
+        let name = &body.name;
         let ty = argument_type(&body.ty, Scope::Api);
         args.push(quote!(#name: #ty));
         inits.push(if body.ty == TypeRef::String { quote!(#name: #name.into()) } else { quote!(#name) });
     }
     for param in op.params.iter().filter(|p| !p.required) {
-        let name = ident(&param.name);
+        let name = &param.name;
         inits.push(match param.kind {
             ParamKind::OptFields { .. } => quote!(#name: crate::runtime::OptFields::default()),
             ParamKind::Scalar(_) => quote!(#name: None),
@@ -92,7 +92,7 @@ fn operation_doc(op: &Operation, module: &Module) -> String {
             // Without a typed set, `opt_fields` is only reachable through its raw setter.
             let method = match param.kind {
                 ParamKind::OptFields { set: None } => format!("{}_raw", param.name),
-                _ => param.name.clone(),
+                _ => param.name.to_string(),
             };
             let link = format!("[`{method}`](crate::{}::{}::{method})", module.name, op.builder_name);
             doc.push_str(&list_item(&link, &param.doc));
@@ -137,24 +137,24 @@ fn list_item(label: &str, text: &str) -> String {
 }
 
 fn builder(op: &Operation) -> TokenStream {
-    let name = ident(&op.builder_name);
+    let name = &op.builder_name;
     let method = &op.method_name;
     let doc = doc_attrs(&format!(
         "Request builder for [`Client::{method}`](crate::Client::{method}): set optional parameters, then `.send().await`."
     ));
     let mut fields: Vec<TokenStream> = Vec::new();
     for param in op.params.iter().filter(|p| p.required) {
-        let field = ident(&param.name);
+        let field = &param.name;
         let ty = type_tokens(param_type(param), Scope::Api);
         fields.push(quote!(#field: #ty,));
     }
     if let Some(body) = &op.body {
-        let field = ident(&body.name);
+        let field = &body.name;
         let ty = type_tokens(&body.ty, Scope::Api);
         fields.push(quote!(#field: #ty,));
     }
     for param in op.params.iter().filter(|p| !p.required) {
-        let field = ident(&param.name);
+        let field = &param.name;
         fields.push(match &param.kind {
             ParamKind::OptFields { .. } => quote!(#field: crate::runtime::OptFields,),
             ParamKind::Scalar(ty) => {
@@ -186,12 +186,12 @@ fn builder(op: &Operation) -> TokenStream {
 }
 
 fn setter(param: &Param, op: &Operation) -> TokenStream {
-    let name = ident(&param.name);
+    let name = &param.name;
     match &param.kind {
         ParamKind::OptFields { set } => {
             let typed = set.map(|_| {
                 // Every operation with a typed set has a type named after it: the set itself or an alias.
-                let enum_ty = format_ident!("{}OptField", op.builder_name);
+                let enum_ty = format_ident!("{}OptField", op.builder_name.as_str());
                 let doc = doc_attrs(&format!("{}\n\nMay be called more than once; values add up and are sent comma-separated.", param.doc));
                 quote! {
                     #doc
@@ -201,7 +201,7 @@ fn setter(param: &Param, op: &Operation) -> TokenStream {
                     }
                 }
             });
-            let raw = format_ident!("{}_raw", param.name);
+            let raw = format_ident!("{}_raw", param.name.as_str());
             let raw_doc = doc_attrs(&format!(
                 "Adds raw field paths to {}, for fields the spec does not list (yet).",
                 docs::code_span(&param.wire_name)
@@ -236,7 +236,7 @@ fn send(op: &Operation) -> TokenStream {
     let (path_bindings, path) = path_expression(op);
     let queries = op.params.iter().filter(|p| p.location == ParamLocation::Query).map(|p| {
         let wire = &p.wire_name;
-        let field = ident(&p.name);
+        let field = &p.name;
         match (&p.kind, p.required) {
             (ParamKind::OptFields { .. }, _) => quote!(.query_list(#wire, &self.#field)),
             (ParamKind::Scalar(_), true) => quote!(.query(#wire, &self.#field)),
@@ -245,7 +245,7 @@ fn send(op: &Operation) -> TokenStream {
         }
     });
     let body = op.body.as_ref().map(|body| {
-        let field = ident(&body.name);
+        let field = &body.name;
         quote!(let request = request.data_body(&self.#field)?;)
     });
     let (return_ty, call) = match &op.response {
@@ -276,7 +276,7 @@ fn path_expression(op: &Operation) -> (TokenStream, TokenStream) {
         template.push_str(&rest[..start]);
         let param = op.params.iter().find(|p| p.location == ParamLocation::Path && p.wire_name == wire_name);
         if let Some(param) = param {
-            let field = ident(&param.name);
+            let field = &param.name;
             template.push_str(&format!("{{{}}}", param.name));
             bindings.extend(if *param_type(param) == TypeRef::String {
                 quote!(let #field = crate::runtime::encode_path_segment(&self.#field);)
@@ -296,17 +296,17 @@ fn path_expression(op: &Operation) -> (TokenStream, TokenStream) {
 
 fn pagination(op: &Operation) -> Option<TokenStream> {
     let pagination = op.pagination.as_ref()?;
-    let name = ident(&op.builder_name);
-    let page = ident(&pagination.page);
+    let name = &op.builder_name;
+    let page = &pagination.page;
     let item = type_tokens(&pagination.item, Scope::Api);
-    let offset = ident(&pagination.offset_param);
+    let offset = &pagination.offset_param;
     let max_page_size = match pagination.max_page_size {
         Some(max) => quote!(Some(#max)),
         None => quote!(None),
     };
     let (limit_get, limit_set) = match &pagination.limit_param {
         Some(limit) => {
-            let limit = ident(limit);
+            
             (quote!(self.#limit), quote!(self.#limit = Some(limit);))
         }
         None => (quote!(None), quote!(let _ = limit;)),

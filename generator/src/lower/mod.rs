@@ -17,7 +17,7 @@ use openapiv3::{AdditionalProperties, Parameter, ReferenceOr, Schema, SchemaKind
 use crate::config::Config;
 use crate::docs;
 use crate::error::{Error, Errors, Result, pointer_push};
-use crate::ir::{Api, Model, Module, OptFieldSet, TypeRef};
+use crate::ir::{Api, Model, Module, OptFieldSet, RustIdent, TypeName, TypeRef, Usage};
 use crate::names::snake;
 use crate::select::Selection;
 
@@ -42,11 +42,11 @@ pub const CLIENT_METHODS: &[&str] = &[
 pub fn lower(selection: &Selection<'_>, config: &Config, warnings: &mut Vec<Error>) -> Result<Api, Errors> {
     let mut lowering = Lowering::new(selection);
     let mut errors = Vec::new();
-    if let Err(error) = lowering.mark_directions() {
+    if let Err(error) = lowering.mark_usages() {
         errors.push(error);
     }
     let mut modules = Vec::new();
-    let mut seen_ids: HashMap<String, String> = HashMap::new();
+    let mut seen_ids: HashMap<RustIdent, String> = HashMap::new();
     for tag in &config.tags {
         let mut operations = Vec::new();
         for op in selection.operations.iter().filter(|op| &op.tag == tag) {
@@ -57,8 +57,9 @@ pub fn lower(selection: &Selection<'_>, config: &Config, warnings: &mut Vec<Erro
                     continue;
                 }
             };
-            if CLIENT_METHODS.contains(&lowered.method_name.as_str()) {
-                let renamed = format!("{}_operation", lowered.method_name);
+            if let Some(renamed) = CLIENT_METHODS.contains(&lowered.method_name.as_str())
+                .then(|| snake(&format!("{}_operation", lowered.method_name))).flatten()
+            {
                 warnings.push(lowering.error(&op.pointer, format!(
                     "operationId `{}` would shadow the client's own method `{}`: generated as `{renamed}`",
                     lowered.operation_id, lowered.method_name
@@ -101,15 +102,6 @@ pub fn lower(selection: &Selection<'_>, config: &Config, warnings: &mut Vec<Erro
     })
 }
 
-/// Which side of the wire a schema is used on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Side {
-    /// Only sent by the client: required properties are plain fields.
-    Request,
-    /// Received (or both): every property may be absent or null.
-    Response,
-}
-
 /// A schema seen through an optional `$ref`.
 #[derive(Clone, Copy)]
 enum SchemaRef<'a> {
@@ -140,27 +132,28 @@ impl<'a> From<&'a ReferenceOr<Box<Schema>>> for SchemaRef<'a> {
 struct Context {
     pointer: String,
     /// Rust name an inline object here would get.
-    name: String,
-    side: Side,
+    name: TypeName,
+    /// Which side of the wire the value is used on.
+    usage: Usage,
     /// The property name holding this value, to spot secrets.
     property: Option<String>,
 }
 
 impl Context {
-    fn child(&self, token: &str, name: String) -> Context {
-        Context { pointer: pointer_push(&self.pointer, token), name, side: self.side, property: self.property.clone() }
+    fn child(&self, token: &str, name: TypeName) -> Context {
+        Context { pointer: pointer_push(&self.pointer, token), name, usage: self.usage, property: self.property.clone() }
     }
 }
 
 struct Lowering<'s> {
     selection: &'s Selection<'s>,
-    models: BTreeMap<String, Model>,
+    models: BTreeMap<TypeName, Model>,
     /// `$ref` -> the type it lowers to (a model name or an inlined primitive).
     component_types: HashMap<String, TypeRef>,
-    /// `$ref`s of schemas that are sent but never received.
-    request_only: HashMap<String, Side>,
+    /// How each component schema reached by the selection is used, by `$ref`.
+    usages: HashMap<String, Usage>,
     /// Model names already taken, with the pointer that took them.
-    taken_names: HashMap<String, String>,
+    taken_names: HashMap<TypeName, String>,
     opt_field_sets: Vec<OptFieldSet>,
     /// Component `$ref`s whose `allOf` members are being merged, to stop cycles.
     merging: Vec<String>,
@@ -172,7 +165,7 @@ impl<'s> Lowering<'s> {
             selection,
             models: BTreeMap::new(),
             component_types: HashMap::new(),
-            request_only: HashMap::new(),
+            usages: HashMap::new(),
             taken_names: HashMap::new(),
             opt_field_sets: Vec::new(),
             merging: Vec::new(),
@@ -183,11 +176,11 @@ impl<'s> Lowering<'s> {
         self.selection.document.error(pointer, message)
     }
 
-    // ----- sides -----
+    // ----- usage -----
 
-    /// Records for each component schema whether it is only ever sent. Everything reached from a response or
-    /// an extra schema is response-side; what request bodies reach is request-side unless also received.
-    fn mark_directions(&mut self) -> Result<()> {
+    /// Records how each component schema is used. Everything reached from a response or an extra schema is
+    /// received; what request bodies reach is sent; a schema reached both ways is used on both sides.
+    fn mark_usages(&mut self) -> Result<()> {
         let mut request = Vec::new();
         let mut response = Vec::new();
         for op in &self.selection.operations {
@@ -211,16 +204,20 @@ impl<'s> Lowering<'s> {
         for reference in &self.selection.extra_schemas {
             collect_refs(SchemaRef::Ref(reference), &self.selection.components.schemas, &mut response);
         }
+        for reference in &response {
+            self.usages.insert(reference.clone(), Usage::Response);
+        }
         for reference in request {
-            if !response.contains(&reference) {
-                self.request_only.insert(reference, Side::Request);
-            }
+            let usage = if response.contains(&reference) { Usage::Both } else { Usage::Request };
+            self.usages.insert(reference, usage);
         }
         Ok(())
     }
 
-    fn side_of(&self, reference: &str) -> Side {
-        self.request_only.get(reference).copied().unwrap_or(Side::Response)
+    /// How a component is used; components reached only through other lowering paths (error bodies) are
+    /// received.
+    fn usage_of(&self, reference: &str) -> Usage {
+        self.usages.get(reference).copied().unwrap_or(Usage::Response)
     }
 
     // ----- resolving references -----
@@ -319,7 +316,7 @@ fn pointer_of(reference: &str) -> String {
     reference.strip_prefix('#').unwrap_or(reference).to_owned()
 }
 
-fn module_name(selection: &Selection<'_>, tag: &str) -> Result<String> {
+fn module_name(selection: &Selection<'_>, tag: &str) -> Result<RustIdent> {
     snake(tag).ok_or_else(|| Error::in_file(&selection.document.file, format!("tag `{tag}` gives no Rust module name")))
 }
 

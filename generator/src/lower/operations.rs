@@ -3,12 +3,12 @@
 use openapiv3::{Parameter, ParameterSchemaOrContent, ReferenceOr, Schema, SchemaKind, StatusCode, Type};
 
 use super::types::Properties;
-use super::{Context, Lowering, SchemaRef, Side};
+use super::{Context, Lowering, SchemaRef};
 use crate::docs;
 use crate::error::{Result, pointer_push};
 use crate::ir::{
     Body, OptFieldSet, OptFieldValue, Operation, PageOf, Pagination, Param, ParamKind, ParamLocation, Presence,
-    ResponseBody, TypeRef,
+    ResponseBody, RustIdent, TypeName, TypeRef, Usage,
 };
 use crate::names::{camel, snake};
 use crate::select::SelectedOperation;
@@ -32,13 +32,9 @@ impl<'s> Lowering<'s> {
             pagination.max_page_size = self.limit_maximum(selected)?;
         }
         if let (Some(pagination), ResponseBody::Whole(TypeRef::Model(page))) = (&pagination, &response) {
+            let page_of = self.page_of(page, pagination.item.clone());
             if let Some(model) = self.models.get_mut(page) {
-                model.page = Some(PageOf {
-                    items_field: "data".to_owned(),
-                    item: pagination.item.clone(),
-                    next_page_field: "next_page".to_owned(),
-                    offset_field: "offset".to_owned(),
-                });
+                model.page = page_of;
             }
         }
         self.register_opt_fields(selected, &builder_name, &method_name, &mut params)?;
@@ -65,7 +61,7 @@ impl<'s> Lowering<'s> {
         })
     }
 
-    fn params(&mut self, selected: &'s SelectedOperation, builder_name: &str) -> Result<Vec<Param>> {
+    fn params(&mut self, selected: &'s SelectedOperation, builder_name: &TypeName) -> Result<Vec<Param>> {
         let op_level = selected.operation.parameters.iter().enumerate().map(|(i, p)| {
             (p, pointer_push(&pointer_push(&selected.pointer, "parameters"), &i.to_string()))
         });
@@ -102,7 +98,7 @@ impl<'s> Lowering<'s> {
         Ok(params)
     }
 
-    fn param(&mut self, parameter: &'s Parameter, pointer: &str, selected: &SelectedOperation, builder_name: &str) -> Result<Param> {
+    fn param(&mut self, parameter: &'s Parameter, pointer: &str, selected: &SelectedOperation, builder_name: &TypeName) -> Result<Param> {
         let data = parameter.parameter_data_ref();
         let location = match parameter {
             Parameter::Query { .. } => ParamLocation::Query,
@@ -122,8 +118,8 @@ impl<'s> Lowering<'s> {
             .unwrap_or_else(|| format!("The {} parameter.", docs::code_span(&data.name)));
         let context = Context {
             pointer: pointer_push(pointer, "schema"),
-            name: format!("{builder_name}{}", camel(&data.name).unwrap_or_default()),
-            side: Side::Request,
+            name: builder_name.join(&data.name),
+            usage: Usage::Request,
             property: None,
         };
         let kind = if data.name == "opt_fields" && location == ParamLocation::Query {
@@ -144,16 +140,16 @@ impl<'s> Lowering<'s> {
     }
 
     /// Gives each `opt_fields` parameter with an enum its typed set, sharing sets between equal enums.
-    fn register_opt_fields(&mut self, selected: &'s SelectedOperation, builder_name: &str, method_name: &str, params: &mut [Param]) -> Result<()> {
+    fn register_opt_fields(&mut self, selected: &'s SelectedOperation, builder_name: &TypeName, method_name: &RustIdent, params: &mut [Param]) -> Result<()> {
         for param in params.iter_mut() {
             let ParamKind::OptFields { set } = &mut param.kind else { continue };
             let Some((values, pointer)) = self.opt_field_values(selected)? else { continue };
-            let type_name = format!("{builder_name}OptField");
+            let type_name = builder_name.join("OptField");
             let index = match self.opt_field_sets.iter().position(|s| s.values.iter().map(|v| &v.path).eq(values.iter())) {
                 Some(index) => {
                     let existing = &mut self.opt_field_sets[index];
                     existing.aliases.push(type_name);
-                    existing.used_by.push(method_name.to_owned());
+                    existing.used_by.push(method_name.clone());
                     index
                 }
                 None => {
@@ -165,7 +161,7 @@ impl<'s> Lowering<'s> {
                         }
                         variants.push(OptFieldValue { variant, path: value.clone() });
                     }
-                    self.opt_field_sets.push(OptFieldSet { name: type_name, aliases: Vec::new(), used_by: vec![method_name.to_owned()], values: variants });
+                    self.opt_field_sets.push(OptFieldSet { name: type_name, aliases: Vec::new(), used_by: vec![method_name.clone()], values: variants });
                     self.opt_field_sets.len() - 1
                 }
             };
@@ -212,7 +208,7 @@ impl<'s> Lowering<'s> {
         Ok(None)
     }
 
-    fn body(&mut self, selected: &'s SelectedOperation, builder_name: &str) -> Result<Option<Body>> {
+    fn body(&mut self, selected: &'s SelectedOperation, builder_name: &TypeName) -> Result<Option<Body>> {
         let Some(body) = &selected.operation.request_body else { return Ok(None) };
         let at = pointer_push(&selected.pointer, "requestBody");
         let body = self.resolve_request_body(body, &at)?;
@@ -229,12 +225,13 @@ impl<'s> Lowering<'s> {
         if properties.len() != 1 || !properties.contains_key("data") {
             return Err(self.error(&schema_pointer, "request body envelope must have exactly one property, `data`"));
         }
-        let context = Context { pointer: pointer_push(&pointer, "data"), name: format!("{builder_name}RequestData"), side: Side::Request, property: Some("data".to_owned()) };
+        let context = Context { pointer: pointer_push(&pointer, "data"), name: builder_name.join("RequestData"), usage: Usage::Request, property: Some("data".to_owned()) };
         let data = &properties["data"];
         let ty = self.type_of(data.into(), &context)?;
         let doc = body.description.as_deref().map(docs::to_rustdoc).filter(|d| !d.is_empty())
             .unwrap_or_else(|| "The request body's `data`.".to_owned());
-        Ok(Some(Body { name: "data".to_owned(), ty, doc }))
+        let name = snake("data").ok_or_else(|| self.error(&schema_pointer, "`data` gives no Rust identifier"))?;
+        Ok(Some(Body { name, ty, doc }))
     }
 
     /// The properties of an inline `{data: ...}` envelope object, with the pointer to them.
@@ -249,7 +246,7 @@ impl<'s> Lowering<'s> {
     }
 
     /// What `send()` returns, plus the envelope's sibling property names (for pagination detection).
-    fn response(&mut self, selected: &'s SelectedOperation, builder_name: &str) -> Result<(ResponseBody, Vec<String>)> {
+    fn response(&mut self, selected: &'s SelectedOperation, builder_name: &TypeName) -> Result<(ResponseBody, Vec<String>)> {
         let responses = &selected.operation.responses.responses;
         let success = responses.iter().filter_map(|(code, response)| match code {
             StatusCode::Code(code @ 200..=299) => Some((*code, response)),
@@ -266,13 +263,13 @@ impl<'s> Lowering<'s> {
             // Asana always answers with JSON; an undescribed body is kept free-form.
             return Ok((ResponseBody::Whole(TypeRef::Json), Vec::new()));
         };
-        let envelope_name = format!("{builder_name}Response");
-        let context = Context { pointer: schema_pointer.clone(), name: envelope_name.clone(), side: Side::Response, property: None };
+        let envelope_name = builder_name.join("Response");
+        let context = Context { pointer: schema_pointer.clone(), name: envelope_name.clone(), usage: Usage::Response, property: None };
         let Some((envelope, properties, properties_pointer)) = self.envelope(schema.into(), &schema_pointer) else {
             return Ok((ResponseBody::Whole(self.type_of(schema.into(), &context)?), Vec::new()));
         };
         if properties.len() == 1 {
-            let data_context = Context { pointer: pointer_push(&properties_pointer, "data"), name: format!("{builder_name}ResponseData"), side: Side::Response, property: Some("data".to_owned()) };
+            let data_context = Context { pointer: pointer_push(&properties_pointer, "data"), name: builder_name.join("ResponseData"), usage: Usage::Response, property: Some("data".to_owned()) };
             return Ok((ResponseBody::Data(self.type_of((&properties["data"]).into(), &data_context)?), Vec::new()));
         }
         self.model(envelope, &context, None)?;
@@ -283,7 +280,8 @@ impl<'s> Lowering<'s> {
                     field.presence = Presence::Required;
                 }
             }
-            model.doc = format!("Response body of [`Client::{}`](crate::Client::{}).", snake(builder_name).unwrap_or_default(), snake(builder_name).unwrap_or_default());
+            let method = snake(builder_name.as_str()).map(|method| method.to_string()).unwrap_or_default();
+            model.doc = format!("Response body of [`Client::{method}`](crate::Client::{method}).");
         }
         Ok((ResponseBody::Whole(TypeRef::Model(envelope_name)), properties.keys().cloned().collect()))
     }
@@ -330,6 +328,21 @@ impl<'s> Lowering<'s> {
             offset_param: offset_param.name.clone(),
             limit_param: limit_param.map(|p| p.name.clone()),
             max_page_size: None,
+        })
+    }
+
+    /// Where a page model keeps its items and its next offset, read from its fields.
+    fn page_of(&self, page: &TypeName, item: TypeRef) -> Option<PageOf> {
+        let field = |model: &TypeName, json_name: &str| {
+            self.models.get(model)?.fields.iter().find(|f| f.json_name == json_name).cloned()
+        };
+        let next_page = field(page, "next_page")?;
+        let TypeRef::Model(next_page_model) = &next_page.ty else { return None };
+        Some(PageOf {
+            items_field: field(page, "data")?.name,
+            item,
+            next_page_field: next_page.name,
+            offset_field: field(next_page_model, "offset")?.name,
         })
     }
 

@@ -5,10 +5,10 @@ use std::collections::{BTreeMap, HashMap};
 use indexmap::IndexMap;
 use openapiv3::{AdditionalProperties, ReferenceOr, Schema, SchemaKind, StringFormat, Type, VariantOrUnknownOrEmpty};
 
-use super::{Context, Lowering, MAX_DEPTH, SchemaRef, Side, pointer_of};
+use super::{Context, Lowering, MAX_DEPTH, SchemaRef, pointer_of};
 use crate::docs;
 use crate::error::{Error, Result, pointer_push};
-use crate::ir::{Field, Model, Presence, TypeRef};
+use crate::ir::{Field, Model, Presence, TypeName, TypeRef, Usage};
 use crate::names::{camel, snake};
 
 impl<'s> Lowering<'s> {
@@ -23,7 +23,7 @@ impl<'s> Lowering<'s> {
         let pointer = pointer_of(reference);
         let name = camel(component_name)
             .ok_or_else(|| self.error(&pointer, format!("schema name `{component_name}` gives no Rust identifier")))?;
-        let context = Context { pointer: pointer.clone(), name: name.clone(), side: self.side_of(reference), property: None };
+        let context = Context { pointer: pointer.clone(), name: name.clone(), usage: self.usage_of(reference), property: None };
         if !is_object_like(schema) {
             if self.merging.len() > MAX_DEPTH || self.merging.iter().any(|r| r == reference) {
                 return Err(self.error(&pointer, "schema refers to itself without going through an object"));
@@ -119,7 +119,7 @@ impl<'s> Lowering<'s> {
 
     fn list_type(&mut self, items: Option<&'s ReferenceOr<Box<Schema>>>, context: &Context) -> Result<TypeRef> {
         let Some(items) = items else { return Ok(TypeRef::List(Box::new(TypeRef::Json))) };
-        let item_context = context.child("items", format!("{}Item", context.name));
+        let item_context = context.child("items", context.name.join("Item"));
         Ok(TypeRef::List(Box::new(self.type_of(items.into(), &item_context)?)))
     }
 
@@ -149,8 +149,8 @@ impl<'s> Lowering<'s> {
             })?;
             let field_context = Context {
                 pointer: property.pointer.clone(),
-                name: format!("{}{}", context.name, camel(&property.json_name).unwrap_or_default()),
-                side: context.side,
+                name: context.name.join(&property.json_name),
+                usage: context.usage,
                 property: Some(property.json_name.clone()),
             };
             let ty = self.type_of(property.schema, &field_context)?;
@@ -172,11 +172,11 @@ impl<'s> Lowering<'s> {
                 json_name: property.json_name,
                 doc,
                 ty,
-                presence: if required && context.side == Side::Request { Presence::Required } else { Presence::Optional },
+                presence: if required && context.usage == Usage::Request { Presence::Required } else { Presence::Optional },
                 boxed: false,
             });
         }
-        self.models.insert(context.name.clone(), Model { name: context.name.clone(), doc, fields, page: None });
+        self.models.insert(context.name.clone(), Model { name: context.name.clone(), doc, usage: context.usage, fields, page: None });
         Ok(())
     }
 
@@ -289,19 +289,19 @@ struct Property<'s> {
 
 /// A struct that contains itself (directly or through other structs, not through a `Vec`) would have
 /// infinite size: such fields are boxed.
-pub(super) fn box_recursive_fields(models: &mut BTreeMap<String, Model>) {
-    let direct = |model: &Model| -> Vec<String> {
+pub(super) fn box_recursive_fields(models: &mut BTreeMap<TypeName, Model>) {
+    let direct = |model: &Model| -> Vec<TypeName> {
         model.fields.iter().filter_map(|field| match &field.ty {
             TypeRef::Model(target) => Some(target.clone()),
             _ => None,
         }).collect()
     };
-    let edges: HashMap<String, Vec<String>> = models.values().map(|model| (model.name.clone(), direct(model))).collect();
-    let reaches = |from: &str, to: &str| {
-        let mut stack = vec![from.to_owned()];
-        let mut seen: Vec<String> = Vec::new();
+    let edges: HashMap<TypeName, Vec<TypeName>> = models.values().map(|model| (model.name.clone(), direct(model))).collect();
+    let reaches = |from: &TypeName, to: &TypeName| {
+        let mut stack = vec![from.clone()];
+        let mut seen: Vec<TypeName> = Vec::new();
         while let Some(name) = stack.pop() {
-            if name == to {
+            if &name == to {
                 return true;
             }
             if seen.contains(&name) {
