@@ -22,6 +22,7 @@ use crate::names::snake;
 use crate::select::Selection;
 
 mod operations;
+mod params;
 mod types;
 
 use types::box_recursive_fields;
