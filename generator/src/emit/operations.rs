@@ -30,8 +30,13 @@ fn client_method(op: &Operation, module: &Module) -> TokenStream {
     }).collect();
     let mut inits: Vec<TokenStream> = required.iter().map(|p| {
         let name = &p.name;
-        let value = param_value(p);
-        quote!(#name: #value)
+        match &p.kind {
+            ParamKind::Scalar(TypeRef::String) | ParamKind::List(_) => {
+                let value = param_value(p);
+                quote!(#name: #value)
+            }
+            _ => quote!(#name),
+        }
     }).collect();
     if let Some(body) = &op.body {
         let name = &body.name;
@@ -208,6 +213,7 @@ fn builder(op: &Operation) -> TokenStream {
     let setters = op.params.iter().filter(|p| !p.required).map(setter);
     let send = send(op);
     let pagination = pagination(op);
+    let events = event_stream(op);
     quote! {
         #doc
         #[derive(Debug, Clone)]
@@ -221,7 +227,44 @@ fn builder(op: &Operation) -> TokenStream {
             #send
         }
         #pagination
+        #events
     }
+}
+
+fn event_stream(op: &Operation) -> Option<TokenStream> {
+    let events = op.events.as_ref()?;
+    let name = &op.builder_name;
+    let page = &events.page;
+    let event = type_tokens(&events.event, Scope::Api);
+    let sync = &events.sync_param;
+    let (events_field, sync_field, has_more_field) = (&events.events_field, &events.sync_field, &events.has_more_field);
+    Some(quote! {
+        impl<'a> #name<'a> {
+            #[doc = " Reads the event stream batch by batch, keeping the sync token from one batch to the next"]
+            #[doc = " (starting from the one set with `sync`, if any); see [`EventReader`](crate::EventReader)."]
+            pub fn reader(self) -> crate::EventReader<Self> {
+                crate::EventReader::new(self)
+            }
+        }
+        impl<'a> crate::runtime::SyncedRequest<'a> for #name<'a> {
+            type Page = crate::models::#page;
+            fn sync(&self) -> Option<&str> {
+                self.#sync.as_deref()
+            }
+            fn set_sync(&mut self, sync: String) {
+                self.#sync = Some(sync);
+            }
+            fn fetch(self) -> impl Future<Output = Result<crate::models::#page, crate::Error>> + Send + 'a {
+                self.send()
+            }
+        }
+        impl crate::EventPage for crate::models::#page {
+            type Event = #event;
+            fn into_parts(self) -> (Vec<#event>, Option<String>, bool) {
+                (self.#events_field, self.#sync_field, self.#has_more_field.unwrap_or(false))
+            }
+        }
+    })
 }
 
 fn setter(param: &Param) -> TokenStream {
@@ -359,10 +402,14 @@ fn path_expression(op: &Operation) -> (TokenStream, TokenStream) {
                 template.push_str(&format!("{{{field}}}"));
                 bindings.extend(match &param.kind {
                     ParamKind::Scalar(TypeRef::String) => quote!(let #field = crate::runtime::encode_path_segment(&self.#field);),
-                    ParamKind::Scalar(TypeRef::DateTime) => {
-                        quote!(let #field = crate::runtime::encode_path_segment(&crate::runtime::Rfc3339(&self.#field).to_string());)
-                    }
-                    _ => quote!(let #field = crate::runtime::encode_path_segment(&self.#field.to_string());),
+                    ParamKind::Scalar(TypeRef::DateTime) => quote! {
+                        let #field = crate::runtime::Rfc3339(&self.#field).to_string();
+                        let #field = crate::runtime::encode_path_segment(&#field);
+                    },
+                    _ => quote! {
+                        let #field = self.#field.to_string();
+                        let #field = crate::runtime::encode_path_segment(&#field);
+                    },
                 });
             }
         }

@@ -19,7 +19,7 @@ use crate::select::SelectedOperation;
 
 /// Names every request builder has of its own: its client, `send`, and the pagination and event-stream
 /// methods (reserved on every builder, so that a parameter keeps its name when an operation starts paging).
-const BUILDER_ITEMS: &[&str] = &["client", "send", "pages", "items", "max_items", "events"];
+const BUILDER_ITEMS: &[&str] = &["client", "send", "pages", "items", "max_items", "reader"];
 
 /// A parameter while its operation is lowered: the IR value plus where it came from, for errors.
 pub(super) struct Located {
