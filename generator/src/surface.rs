@@ -110,7 +110,8 @@ fn rust_type(ty: &TypeRef) -> String {
         TypeRef::Number => "f64".to_owned(),
         TypeRef::Boolean => "bool".to_owned(),
         TypeRef::Json => "serde_json::Value".to_owned(),
-        TypeRef::Model(name) => name.to_string(),
+        TypeRef::Model(name) | TypeRef::Enum(name) => name.to_string(),
+        TypeRef::Map(value) => format!("BTreeMap<String, {}>", rust_type(value)),
         TypeRef::List(item) => format!("Vec<{}>", rust_type(item)),
     }
 }

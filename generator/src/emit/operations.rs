@@ -239,6 +239,7 @@ fn send(op: &Operation) -> TokenStream {
         let field = &p.name;
         match (&p.kind, p.required) {
             (ParamKind::OptFields { .. }, _) => quote!(.query_list(#wire, &self.#field)),
+            (ParamKind::Scalar(TypeRef::Enum(_)), true) => quote!(.query(#wire, self.#field.as_str())),
             (ParamKind::Scalar(_), true) => quote!(.query(#wire, &self.#field)),
             (ParamKind::Scalar(TypeRef::String), false) => quote!(.query_opt(#wire, self.#field.as_deref())),
             (ParamKind::Scalar(_), false) => quote!(.query_opt(#wire, self.#field)),
