@@ -92,7 +92,7 @@ fn criterion_benches(c: &mut Criterion, specs: &[Spec], config: &Config) {
 
         let document = generator::load::Document::parse(&spec.name, &text).expect("loads");
         let selection = generator::select::select(&document, config).expect("selects");
-        let api = generator::lower::lower(&selection, config).expect("lowers");
+        let api = generator::lower::lower(&selection, config, &mut Vec::new()).expect("lowers");
         group.bench_function("stage_load", |b| {
             b.iter(|| generator::load::Document::parse(&spec.name, black_box(&text)).expect("loads"));
         });
@@ -100,7 +100,7 @@ fn criterion_benches(c: &mut Criterion, specs: &[Spec], config: &Config) {
             b.iter(|| generator::select::select(black_box(&document), config).expect("selects"));
         });
         group.bench_function("stage_lower", |b| {
-            b.iter(|| generator::lower::lower(black_box(&selection), config).expect("lowers"));
+            b.iter(|| generator::lower::lower(black_box(&selection), config, &mut Vec::new()).expect("lowers"));
         });
         group.bench_function("stage_render", |b| b.iter(|| generator::render(black_box(&api)).expect("renders")));
         group.finish();
@@ -202,7 +202,7 @@ fn paired_report(specs: &[Spec], config: &Config, rounds: usize) {
             let loaded = Instant::now();
             let selection = generator::select::select(&document, config).expect("selects");
             let selected = Instant::now();
-            let api = generator::lower::lower(&selection, config).expect("lowers");
+            let api = generator::lower::lower(&selection, config, &mut Vec::new()).expect("lowers");
             let lowered = Instant::now();
             black_box(generator::render(&api).expect("renders"));
             let rendered = Instant::now();

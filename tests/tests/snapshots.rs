@@ -14,7 +14,7 @@ fn fixture(name: &str) -> String {
 }
 
 fn config(tag: &str) -> Config {
-    Config { tags: vec![tag.to_owned()], extra_schemas: Vec::new() }
+    Config::for_tags([tag])
 }
 
 /// Runs the generator on a fixture, with the fixture's bare file name as the spec name (as in the header).

@@ -16,7 +16,7 @@ use openapiv3::{Parameter, ReferenceOr, Schema};
 
 use crate::config::Config;
 use crate::docs;
-use crate::error::{Error, Result, pointer_push};
+use crate::error::{Error, Errors, Result, pointer_push};
 use crate::ir::{Api, Model, Module, OptFieldSet, RustIdent, StringEnum, TypeName, TypeRef, Union, Usage};
 use crate::names::snake;
 use crate::select::Selection;
@@ -32,28 +32,68 @@ use types::box_recursive_fields;
 /// How deep `$ref` chains and `allOf` nesting may go before the spec is taken to be cyclic.
 const MAX_DEPTH: usize = 64;
 
-/// Lowers a selection to the IR.
-pub fn lower(selection: &Selection<'_>, config: &Config) -> Result<Api> {
+/// `Client` methods of the hand-written runtime: an operation may not take their names.
+pub const CLIENT_METHODS: &[&str] = &[
+    "new", "builder", "with_timeout", "with_header", "with_retry_policy", "send", "send_json", "send_data",
+    "send_with_retries", "send_once", "prepare", "headers", "create_webhook_with_receiver", "clone", "fmt",
+];
+
+/// Lowers a selection to the IR, reporting every operation and schema that cannot be lowered.
+///
+/// Problems that do not stop the run (an operation renamed to keep clear of a `Client` method) are added to
+/// `warnings`.
+pub fn lower(selection: &Selection<'_>, config: &Config, warnings: &mut Vec<Error>) -> Result<Api, Errors> {
     let mut lowering = Lowering::new(selection);
-    lowering.mark_usages()?;
+    let mut errors = Vec::new();
+    if let Err(error) = lowering.mark_usages() {
+        errors.push(error);
+    }
     let mut modules = Vec::new();
     let mut seen_ids: HashMap<RustIdent, String> = HashMap::new();
     for tag in &config.tags {
         let mut operations = Vec::new();
         for op in selection.operations.iter().filter(|op| &op.tag == tag) {
-            let lowered = lowering.operation(op)?;
+            let mut lowered = match lowering.operation(op) {
+                Ok(lowered) => lowered,
+                Err(error) => {
+                    errors.push(error);
+                    continue;
+                }
+            };
+            if let Some(renamed) = CLIENT_METHODS.contains(&lowered.method_name.as_str())
+                .then(|| snake(&format!("{}_operation", lowered.method_name))).flatten()
+            {
+                warnings.push(lowering.error(&op.pointer, format!(
+                    "operationId `{}` would shadow the client's own method `{}`: generated as `{renamed}`",
+                    lowered.operation_id, lowered.method_name
+                )));
+                lowered.method_name = renamed;
+            }
             if let Some(first) = seen_ids.insert(lowered.method_name.clone(), op.pointer.clone()) {
-                return Err(lowering.error(
+                errors.push(lowering.error(
                     &op.pointer,
                     format!("operationId `{}` gives the method name `{}`, already used by {first}", lowered.operation_id, lowered.method_name),
                 ));
+                continue;
             }
             operations.push(lowered);
         }
-        modules.push(Module { name: module_name(selection, tag)?, doc: tag_doc(selection, tag), operations });
+        if operations.is_empty() && !selection.operations.iter().any(|op| &op.tag == tag) {
+            // A configured tag without operations in this document (a warning from `select`) gets no module.
+            continue;
+        }
+        match module_name(selection, tag) {
+            Ok(name) => modules.push(Module { name, doc: tag_doc(selection, tag), operations }),
+            Err(error) => errors.push(error),
+        }
     }
     for reference in &selection.extra_schemas {
-        lowering.component_type(reference, &pointer_of(reference), Usage::Response)?;
+        if let Err(error) = lowering.component_type(reference, &pointer_of(reference), Usage::Response) {
+            errors.push(error);
+        }
+    }
+    if let Some(errors) = Errors::new(errors) {
+        return Err(errors);
     }
     box_recursive_fields(&mut lowering.models);
     Ok(Api {

@@ -471,9 +471,9 @@ components:
 {schemas}"
         );
         let document = crate::load::Document::parse("test.yaml", &spec).expect("spec parses");
-        let config = Config { tags: vec!["T".to_owned()], extra_schemas: Vec::new() };
-        let selection = crate::select::select(&document, &config).expect("selection");
-        super::super::lower(&selection, &config).unwrap_or_else(|err| panic!("{err}"))
+        let config = Config { tags: vec!["T".to_owned()], extra_schemas: Vec::new(), skip: Vec::new() };
+        let selection = crate::select::select(&document, &config).unwrap_or_else(|err| panic!("{err}"));
+        super::super::lower(&selection, &config, &mut Vec::new()).unwrap_or_else(|err| panic!("{err}"))
     }
 
     pub(in crate::lower) fn model<'a>(api: &'a Api, name: &str) -> &'a Model {

@@ -1,0 +1,82 @@
+//! The whole of Asana's API: `spec/codegen-all-tags.toml` (every tag that has operations) must generate from
+//! the current upstream document and from each historical one, and the crates built from the output, with
+//! the hand-written runtime and every cargo feature (the webhook receiver included), must pass clippy and
+//! rustdoc with warnings denied. A construct that stops any tag fails here.
+
+mod scratch;
+
+use std::fs;
+use std::path::PathBuf;
+
+use xtask::codegen::{generate_from, read_config};
+use xtask::project_root;
+
+/// The config users copy to generate the whole API.
+const ALL_TAGS_CONFIG: &str = "spec/codegen-all-tags.toml";
+
+/// The current upstream document, then the historical ones, oldest first, as (short name, path).
+fn upstream_documents() -> Vec<(String, PathBuf)> {
+    let shared = project_root().join("../shared/asana");
+    let history = shared.join("history");
+    let entries = fs::read_dir(&history).unwrap_or_else(|err| {
+        panic!(
+            "Asana's specs are missing at {} ({err}): this test generates the whole API from each. \
+             Put the shared/ folder beside the repository (CI does) and run the tests again.",
+            shared.display()
+        )
+    });
+    let mut historical: Vec<(String, PathBuf)> = entries
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "yaml"))
+        .map(|path| {
+            // asana_oas.2024-05-22.b8a52d7.yaml -> v2024_05_22
+            let name = path.file_name().unwrap_or_default().to_string_lossy();
+            (format!("v{}", name.split('.').nth(1).unwrap_or_default()), path)
+        })
+        .collect();
+    historical.sort();
+    let mut documents = vec![("current".to_owned(), shared.join("asana_oas.yaml"))];
+    documents.extend(historical);
+    documents
+}
+
+#[test]
+fn the_all_tags_config_names_every_tag_that_has_operations() {
+    let config = read_config(&project_root().join(ALL_TAGS_CONFIG)).unwrap_or_else(|err| panic!("{err}"));
+    let (_, current) = &upstream_documents()[0];
+    let text = fs::read_to_string(current).unwrap_or_else(|err| panic!("{}: {err}", current.display()));
+    let document = generator::load::Document::parse("asana_oas.yaml", &text).unwrap_or_else(|err| panic!("{err}"));
+    let selection = generator::select::select(&document, &config).unwrap_or_else(|err| panic!("{err}"));
+    let missing: Vec<String> = selection.warnings.iter().map(ToString::to_string).collect();
+    assert!(missing.is_empty(), "the current document should need no warning with the all-tags config:\n{}", missing.join("\n"));
+    let tagged = |tag: &str| selection.operations.iter().any(|op| op.tag == tag);
+    assert!(config.tags.iter().all(|tag| tagged(tag)));
+    assert_eq!(selection.operations.len(), 247, "every operation of the current document is selected");
+    assert!(config.extra_schemas.iter().any(|schema| schema == "EventResponse"), "receivers need EventResponse");
+}
+
+/// Generates the whole API from every document (each distinct document once) and compiles the crates in one
+/// scratch workspace.
+#[test]
+#[ignore = "the whole API does not generate yet: anyOf/oneOf schemas (Memberships, Rates, Portfolios, Projects) and allOf around a scalar (Status updates) are not lowered yet"]
+fn every_tag_generates_a_client_that_passes_clippy_and_rustdoc() {
+    let config = read_config(&project_root().join(ALL_TAGS_CONFIG)).unwrap_or_else(|err| panic!("{err}"));
+    let mut failures = Vec::new();
+    let mut clients = Vec::new();
+    let mut seen: Vec<Vec<u8>> = Vec::new();
+    for (name, path) in upstream_documents() {
+        let bytes = fs::read(&path).unwrap_or_else(|err| panic!("{}: {err}", path.display()));
+        match generate_from(&path, &config) {
+            // The newest historical file is the current document again: compiling it twice proves nothing.
+            Ok(_) if seen.contains(&bytes) => {}
+            Ok(generated) => clients.push((name, generated)),
+            Err(err) => failures.push(err),
+        }
+        seen.push(bytes);
+    }
+    assert!(failures.is_empty(), "the whole API does not generate:\n{}", failures.join("\n"));
+    if let Err(output) = scratch::clippy_clients("whole-api", &clients, scratch::Features::All) {
+        panic!("a whole-API client does not pass clippy or rustdoc {output}");
+    }
+}
