@@ -4,7 +4,7 @@
 
 use openapiv3::{AdditionalProperties, ReferenceOr, Schema, SchemaKind, Type};
 
-use super::types::Merged;
+use super::types::Properties;
 use super::{Lowering, SchemaRef, pointer_of};
 use crate::error::{Result, pointer_push};
 use crate::ir::{TypeName, Usage};
@@ -75,7 +75,7 @@ impl<'s> Lowering<'s> {
         };
         let mut children: Vec<(SchemaRef<'s>, String)> = Vec::new();
         let at = |token: &str| pointer_push(&pointer, token);
-        let properties = |properties: &'s super::types::Properties, children: &mut Vec<(SchemaRef<'s>, String)>| {
+        let properties = |properties: &'s Properties, children: &mut Vec<(SchemaRef<'s>, String)>| {
             for (name, property) in properties {
                 let property_pointer = pointer_push(&at("properties"), name);
                 if !self.flag(&property_pointer, hidden_flag) {
@@ -162,7 +162,7 @@ impl<'s> Lowering<'s> {
         }
         self.same_both_ways.insert(reference.to_owned(), true);
         let same = match self.selection.components.schemas.get(reference) {
-            Some(ReferenceOr::Item(schema)) => self.schema_same_both_ways(schema, &pointer_of(reference), Some(reference)),
+            Some(ReferenceOr::Item(schema)) => self.schema_same_both_ways(schema, &pointer_of(reference)),
             Some(ReferenceOr::Reference { reference: target }) => {
                 let target = target.clone();
                 self.same_both_ways(&target)
@@ -176,39 +176,66 @@ impl<'s> Lowering<'s> {
     fn schema_ref_same_both_ways(&mut self, schema: SchemaRef<'s>, pointer: &str) -> bool {
         match schema {
             SchemaRef::Ref(reference) => self.same_both_ways(reference),
-            SchemaRef::Inline(schema) => self.schema_same_both_ways(schema, pointer, None),
+            SchemaRef::Inline(schema) => self.schema_same_both_ways(schema, pointer),
         }
     }
 
-    fn schema_same_both_ways(&mut self, schema: &'s Schema, pointer: &str, reference: Option<&str>) -> bool {
-        let members: &[ReferenceOr<Schema>] = match &schema.schema_kind {
-            SchemaKind::OneOf { one_of: members } | SchemaKind::AnyOf { any_of: members } => members,
-            SchemaKind::Any(any) if !any.one_of.is_empty() => &any.one_of,
-            SchemaKind::Any(any) if !any.any_of.is_empty() => &any.any_of,
-            SchemaKind::Type(Type::Array(array)) => {
-                return array.items.as_ref().is_none_or(|items| self.schema_ref_same_both_ways(items.into(), &pointer_push(pointer, "items")));
-            }
-            SchemaKind::Any(any) if any.items.is_some() => {
-                return any.items.as_ref().is_none_or(|items| self.schema_ref_same_both_ways(items.into(), &pointer_push(pointer, "items")));
-            }
-            _ => &[],
-        };
-        if !members.is_empty() {
-            return members.iter().all(|member| self.schema_ref_same_both_ways(member.into(), pointer));
-        }
-        let mut merged = Merged::default();
-        if self.merge(schema, pointer, reference, &mut merged).is_err() {
-            // Lowering reports the problem itself.
-            return true;
-        }
-        if !merged.required.is_empty() {
+    /// Walks `schema` itself, and components only through [`Self::same_both_ways`], whose memo ends cycles
+    /// (a component whose property is an `allOf` of the component itself).
+    fn schema_same_both_ways(&mut self, schema: &'s Schema, pointer: &str) -> bool {
+        let at = |token: &str| pointer_push(pointer, token);
+        let Parts { properties, required, items, all_of, alternatives } = Parts::of(schema);
+        if !required.is_empty() {
             return false;
         }
-        merged.properties.into_iter().all(|property| {
-            !self.flag(&property.pointer, "readOnly")
-                && !self.flag(&property.pointer, "writeOnly")
-                && self.schema_ref_same_both_ways(property.schema, &property.pointer)
+        if let Some(items) = items {
+            if !self.schema_ref_same_both_ways(items.into(), &at("items")) {
+                return false;
+            }
+        }
+        for (keyword, members) in [("allOf", all_of), ("oneOf", alternatives)] {
+            for (index, member) in members.iter().enumerate() {
+                if !self.schema_ref_same_both_ways(member.into(), &pointer_push(&at(keyword), &index.to_string())) {
+                    return false;
+                }
+            }
+        }
+        properties.into_iter().flatten().all(|(name, property)| {
+            let property_pointer = pointer_push(&at("properties"), name);
+            !self.flag(&property_pointer, "readOnly")
+                && !self.flag(&property_pointer, "writeOnly")
+                && self.schema_ref_same_both_ways(property.into(), &property_pointer)
         })
+    }
+}
+
+/// What a schema holds directly, whatever its kind.
+struct Parts<'s> {
+    properties: Option<&'s Properties>,
+    required: &'s [String],
+    items: Option<&'s ReferenceOr<Box<Schema>>>,
+    all_of: &'s [ReferenceOr<Schema>],
+    /// The `oneOf` or `anyOf` members.
+    alternatives: &'s [ReferenceOr<Schema>],
+}
+
+impl<'s> Parts<'s> {
+    fn of(schema: &'s Schema) -> Parts<'s> {
+        let empty = Parts { properties: None, required: &[], items: None, all_of: &[], alternatives: &[] };
+        match &schema.schema_kind {
+            SchemaKind::Type(Type::Object(object)) => Parts { properties: Some(&object.properties), required: &object.required, ..empty },
+            SchemaKind::Type(Type::Array(array)) => Parts { items: array.items.as_ref(), ..empty },
+            SchemaKind::Type(_) | SchemaKind::Not { .. } => empty,
+            SchemaKind::AllOf { all_of } => Parts { all_of, ..empty },
+            SchemaKind::OneOf { one_of: members } | SchemaKind::AnyOf { any_of: members } => Parts { alternatives: members, ..empty },
+            SchemaKind::Any(any) => Parts {
+                properties: Some(&any.properties),
+                required: &any.required,
+                items: any.items.as_ref(),
+                all_of: &any.all_of,
+                alternatives: if any.one_of.is_empty() { &any.any_of } else { &any.one_of },
+            },
+        }
     }
 }
 
@@ -256,6 +283,25 @@ mod tests {
         assert!(api.models.iter().all(|m| m.name != "TagRequest"));
         // Reached from the request only through a read-only property: never sent.
         assert_eq!(model(&api, "Owner").usage, Usage::Response);
+    }
+
+    #[test]
+    fn a_component_whose_property_wraps_the_component_itself_terminates() {
+        let api = lower_schemas(
+            "    Node:
+      type: object
+      properties:
+        label: {type: string}
+        next:
+          allOf:
+            - $ref: '#/components/schemas/Node'
+            - description: The following node.
+    Sent: {type: object, properties: {node: {$ref: '#/components/schemas/Node'}}}
+    Received: {type: object, properties: {node: {$ref: '#/components/schemas/Node'}}}
+",
+        );
+        assert_eq!(model(&api, "Node").usage, Usage::Both);
+        assert!(field(model(&api, "Node"), "next").boxed);
     }
 
     #[test]
