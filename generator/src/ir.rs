@@ -144,8 +144,6 @@ pub struct Union {
     pub doc: String,
     /// Which side of the wire uses it.
     pub usage: Usage,
-    /// The object property whose value picks the variant among object variants, when the spec gives one.
-    pub discriminator: Option<String>,
     /// The variants, in spec order; anything else decodes as the raw JSON fallback variant.
     pub variants: Vec<UnionVariant>,
 }
@@ -159,10 +157,20 @@ pub struct UnionVariant {
     pub ty: TypeRef,
     /// The JSON shape it decodes from.
     pub shape: Shape,
-    /// The discriminator value that selects it (object variants of a union with a discriminator).
-    pub tag: Option<String>,
+    /// For an object variant, the property value that selects it, when the spec gives each object variant
+    /// one; without tags, objects decode as the first object variant.
+    pub tag: Option<Tag>,
     /// Stored behind a `Box`, so that a large struct does not make every value of the union as large.
     pub boxed: bool,
+}
+
+/// An object property value that selects a union variant (`resource_subtype` = `goal_membership`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tag {
+    /// Property name on the wire.
+    pub property: String,
+    /// The value that selects the variant.
+    pub value: String,
 }
 
 /// The kind of JSON value a union variant is read from.

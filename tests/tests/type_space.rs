@@ -20,7 +20,7 @@ fn models_of(fixture: &str, tag: &str) -> String {
 
 const CHECKS: &str = r#"
 use type_space_check::enums::{TaskCreatePriority, TaskHealth, TaskSubtype};
-use type_space_check::unions::{Membership, Pricing, WidgetCreateOwner};
+use type_space_check::unions::{Access, Membership, Pricing, WidgetCreateOwner};
 use serde_json::json;
 
 #[test]
@@ -30,6 +30,15 @@ fn objects_decode_as_the_variant_their_subtype_names() {
     assert_eq!(team.team.as_deref(), Some("7"));
     let user: Membership = serde_json::from_value(json!({"resource_subtype": "user_membership", "user": "8"})).unwrap();
     assert!(matches!(user, Membership::UserMembership(_)), "{user:?}");
+}
+
+#[test]
+fn a_member_without_a_subtype_is_matched_by_its_type() {
+    let invitation: Access = serde_json::from_value(json!({"resource_type": "invitation", "email": "a@b.c"})).unwrap();
+    let Access::Invitation(invitation) = invitation else { panic!("{invitation:?}") };
+    assert_eq!(invitation.email.as_deref(), Some("a@b.c"));
+    let user: Access = serde_json::from_value(json!({"resource_type": "membership", "resource_subtype": "user_membership"})).unwrap();
+    assert!(matches!(user, Access::UserMembership(_)), "{user:?}");
 }
 
 #[test]

@@ -3,7 +3,8 @@
 //! Decoding picks a variant by the JSON shape (string, number, object, ...); among several object variants,
 //! by a discriminating property: `resource_type`, else `resource_subtype`, when each object member gives that
 //! property one known value (a one-value `enum`, or the `example` Asana's documents use for constants) and
-//! the values differ. Without one, objects decode as the first object variant.
+//! the values differ; else each member's `resource_subtype`, or its `resource_type` when it has no subtype,
+//! if those values differ. Without tags, objects decode as the first object variant.
 
 use openapiv3::{ReferenceOr, Schema, SchemaKind, Type};
 
@@ -11,7 +12,7 @@ use super::types::Merged;
 use super::{Context, Lowering, SchemaRef, pointer_of};
 use crate::docs;
 use crate::error::{Result, pointer_push};
-use crate::ir::{Shape, TypeName, TypeRef, Union, UnionVariant};
+use crate::ir::{Shape, Tag, TypeName, TypeRef, Union, UnionVariant};
 use crate::names::camel;
 
 /// Properties that can tell Asana objects apart, in order of preference.
@@ -45,25 +46,16 @@ impl<'s> Lowering<'s> {
         }
         let object_members: Vec<(usize, &'s ReferenceOr<Schema>)> =
             members.iter().enumerate().filter(|(index, _)| variants[*index].shape == Shape::Object).collect();
-        let mut discriminator = None;
         if object_members.len() > 1 {
-            for &property in DISCRIMINATORS {
-                let tags: Vec<Option<String>> = object_members.iter().map(|(_, member)| self.constant_of(member, property)).collect();
-                let mut distinct: Vec<&String> = tags.iter().flatten().collect();
-                distinct.sort();
-                distinct.dedup();
-                if distinct.len() == object_members.len() {
-                    for ((index, _), tag) in object_members.iter().zip(tags) {
-                        variants[*index].tag = tag;
-                    }
-                    discriminator = Some(property.to_owned());
-                    break;
+            if let Some(tags) = self.tags(&object_members) {
+                for ((index, _), tag) in object_members.iter().zip(tags) {
+                    variants[*index].tag = Some(tag);
                 }
             }
         }
         let doc = schema.schema_data.description.as_deref().map(docs::to_rustdoc).filter(|d| !d.is_empty())
             .unwrap_or_else(|| format!("One of several kinds of {}.", docs::code_span(context.property.as_deref().unwrap_or(name.as_str()))));
-        self.unions.insert(name.clone(), Union { name: name.clone(), doc, usage: context.usage, discriminator, variants });
+        self.unions.insert(name.clone(), Union { name: name.clone(), doc, usage: context.usage, variants });
         Ok(TypeRef::Model(name))
     }
 
@@ -74,6 +66,32 @@ impl<'s> Lowering<'s> {
             ReferenceOr::Item(schema) => inline_variant_word(schema),
         };
         camel(word).ok_or_else(|| self.error(pointer, format!("`{word}` gives no Rust variant name")))
+    }
+
+    /// A tag per object member: one property of [`DISCRIMINATORS`] that every member gives a different value;
+    /// else, per member, `resource_subtype` or (without one) `resource_type`, when all values still differ.
+    fn tags(&mut self, members: &[(usize, &'s ReferenceOr<Schema>)]) -> Option<Vec<Tag>> {
+        let mut by_property: Vec<Vec<Option<Tag>>> = Vec::new();
+        for &property in DISCRIMINATORS {
+            let tags = members.iter().map(|(_, member)| {
+                self.constant_of(member, property).map(|value| Tag { property: property.to_owned(), value })
+            }).collect();
+            by_property.push(tags);
+        }
+        let distinct = |tags: &[Option<Tag>]| -> Option<Vec<Tag>> {
+            let tags: Vec<Tag> = tags.iter().cloned().collect::<Option<_>>()?;
+            let mut values: Vec<&str> = tags.iter().map(|t| t.value.as_str()).collect();
+            values.sort_unstable();
+            values.dedup();
+            (values.len() == tags.len()).then_some(tags)
+        };
+        if let Some(tags) = by_property.iter().find_map(|tags| distinct(tags)) {
+            return Some(tags);
+        }
+        let mixed: Vec<Option<Tag>> = (0..members.len())
+            .map(|index| by_property.iter().rev().find_map(|tags| tags[index].clone()))
+            .collect();
+        distinct(&mixed)
     }
 
     /// The one value an object member gives `property`: a one-value `enum`, else its `example`.
@@ -173,16 +191,30 @@ mod tests {
     fn object_members_are_told_apart_by_a_property_with_one_value_each() {
         let api = lower_schemas(&members("user_membership"));
         let union = api.unions.iter().find(|u| u.name == "ReceivedMembership").expect("union");
-        assert_eq!(union.discriminator.as_deref(), Some("resource_subtype"));
-        let tags: Vec<Option<&str>> = union.variants.iter().map(|v| v.tag.as_deref()).collect();
-        assert_eq!(tags, [Some("team_membership"), Some("user_membership")]);
+        let tags: Vec<Option<(&str, &str)>> =
+            union.variants.iter().map(|v| v.tag.as_ref().map(|t| (t.property.as_str(), t.value.as_str()))).collect();
+        assert_eq!(tags, [Some(("resource_subtype", "team_membership")), Some(("resource_subtype", "user_membership"))]);
     }
 
     #[test]
     fn without_distinct_values_there_is_no_discriminator() {
         let api = lower_schemas(&members("team_membership"));
         let union = api.unions.iter().find(|u| u.name == "ReceivedMembership").expect("union");
-        assert_eq!(union.discriminator, None);
+        assert!(union.variants.iter().all(|v| v.tag.is_none()));
+    }
+
+    #[test]
+    fn a_member_without_a_subtype_is_tagged_by_its_type() {
+        let mut spec = members("user_membership").replace("            - $ref: '#/components/schemas/User'\n", "            - $ref: '#/components/schemas/User'\n            - $ref: '#/components/schemas/Guest'\n");
+        spec.push_str("    Guest: {type: object, properties: {resource_type: {type: string, example: guest}}}\n");
+        let api = lower_schemas(&spec);
+        let union = api.unions.iter().find(|u| u.name == "ReceivedMembership").expect("union");
+        let tags: Vec<Option<(&str, &str)>> =
+            union.variants.iter().map(|v| v.tag.as_ref().map(|t| (t.property.as_str(), t.value.as_str()))).collect();
+        assert_eq!(
+            tags,
+            [Some(("resource_subtype", "team_membership")), Some(("resource_subtype", "user_membership")), Some(("resource_type", "guest"))]
+        );
     }
 
     #[test]
