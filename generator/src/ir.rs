@@ -14,6 +14,10 @@ pub struct Api {
     pub source_sha256: String,
     /// Model structs, sorted by name.
     pub models: Vec<Model>,
+    /// Enums of string values, sorted by name.
+    pub enums: Vec<StringEnum>,
+    /// Types that hold one of several shapes (`oneOf` / `anyOf`), sorted by name.
+    pub unions: Vec<Union>,
     /// Typed `opt_fields` value sets, in order of first use.
     pub opt_field_sets: Vec<OptFieldSet>,
     /// One module per selected tag, in configuration order.
@@ -47,7 +51,7 @@ pub struct Model {
 }
 
 /// Which side of the wire a generated type is used on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Usage {
     /// Only sent: required properties are plain fields, and there is no `Default` that would build an
     /// invalid request.
@@ -62,6 +66,17 @@ impl Usage {
     /// Whether values of the type are decoded from Asana's answers.
     pub fn is_received(self) -> bool {
         matches!(self, Usage::Response | Usage::Both)
+    }
+
+    /// Whether values of the type are sent to Asana.
+    pub fn is_sent(self) -> bool {
+        matches!(self, Usage::Request | Usage::Both)
+    }
+
+    /// The usage of a type used both as `self` and as `other`.
+    #[must_use]
+    pub fn and(self, other: Usage) -> Usage {
+        if self == other { self } else { Usage::Both }
     }
 }
 
@@ -95,6 +110,84 @@ pub struct Field {
     pub boxed: bool,
 }
 
+/// A string schema with an `enum`: one variant per value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StringEnum {
+    /// Rust type name.
+    pub name: TypeName,
+    /// Documentation.
+    pub doc: String,
+    /// Received enums get an `Unknown(String)` variant, so that a value added to the API later still decodes
+    /// (and encodes back unchanged); enums that are only sent have none.
+    pub usage: Usage,
+    /// The values, in spec order.
+    pub values: Vec<EnumValue>,
+    /// Name of the `Unknown(String)`-style variant of received enums (`Unknown`, unless a value took it).
+    pub unknown_variant: TypeName,
+}
+
+/// One value of a [`StringEnum`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnumValue {
+    /// Variant name (`DefaultTask`).
+    pub variant: TypeName,
+    /// The value on the wire (`default_task`).
+    pub wire: String,
+}
+
+/// A value that is one of several types (`oneOf` / `anyOf`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Union {
+    /// Rust type name.
+    pub name: TypeName,
+    /// Documentation.
+    pub doc: String,
+    /// Which side of the wire uses it.
+    pub usage: Usage,
+    /// The variants, in spec order; anything else decodes as the raw JSON fallback variant.
+    pub variants: Vec<UnionVariant>,
+}
+
+/// One variant of a [`Union`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnionVariant {
+    /// Variant name.
+    pub name: TypeName,
+    /// The type it holds.
+    pub ty: TypeRef,
+    /// The JSON shape it decodes from.
+    pub shape: Shape,
+    /// For an object variant, the property value that selects it, when the spec gives each object variant
+    /// one; without tags, objects decode as the first object variant.
+    pub tag: Option<Tag>,
+    /// Stored behind a `Box`, so that a large struct does not make every value of the union as large.
+    pub boxed: bool,
+}
+
+/// An object property value that selects a union variant (`resource_subtype` = `goal_membership`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tag {
+    /// Property name on the wire.
+    pub property: String,
+    /// The value that selects the variant.
+    pub value: String,
+}
+
+/// The kind of JSON value a union variant is read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// A JSON string.
+    String,
+    /// A JSON number.
+    Number,
+    /// `true` or `false`.
+    Boolean,
+    /// A JSON array.
+    Array,
+    /// A JSON object.
+    Object,
+}
+
 /// Whether a field must be present.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Presence {
@@ -123,8 +216,12 @@ pub enum TypeRef {
     Boolean,
     /// `serde_json::Value`, for free-form values.
     Json,
-    /// A generated model, by Rust name.
+    /// A generated model, enum or union, by Rust name.
     Model(TypeName),
+    /// A generated string enum, by Rust name (usable wherever a scalar is, as it displays as its value).
+    Enum(TypeName),
+    /// `BTreeMap<String, T>`, for objects with arbitrary keys (`additionalProperties`).
+    Map(Box<TypeRef>),
     /// `Vec<T>`.
     List(Box<TypeRef>),
 }

@@ -5,10 +5,14 @@ use quote::{ToTokens, TokenStreamExt, quote};
 
 use crate::ir::{Api, RustIdent, TypeName, TypeRef};
 
+mod enums;
 mod models;
 mod operations;
+mod unions;
 
+use enums::string_enum;
 use models::{model, opt_field_set};
+use unions::union;
 use operations::operations;
 
 /// A generated file before formatting: its path inside the generated crate and its items.
@@ -23,7 +27,7 @@ pub struct EmittedFile {
 pub fn emit(api: &Api) -> Vec<EmittedFile> {
     let mut files = vec![
         EmittedFile { path: "src/api/mod.rs".to_owned(), tokens: api_mod(api) },
-        EmittedFile { path: "src/api/models.rs".to_owned(), tokens: api.models.iter().map(model).collect() },
+        EmittedFile { path: "src/api/models.rs".to_owned(), tokens: models_file(api) },
     ];
     if !api.opt_field_sets.is_empty() {
         files.push(EmittedFile { path: "src/api/opt_fields.rs".to_owned(), tokens: api.opt_field_sets.iter().map(opt_field_set).collect() });
@@ -32,6 +36,15 @@ pub fn emit(api: &Api) -> Vec<EmittedFile> {
         files.push(EmittedFile { path: format!("src/api/{}.rs", module.name), tokens: operations(module) });
     }
     files
+}
+
+/// Structs, enums and unions, in one list sorted by name.
+fn models_file(api: &Api) -> TokenStream {
+    let mut items: Vec<(&TypeName, TokenStream)> = api.models.iter().map(|m| (&m.name, model(m))).collect();
+    items.extend(api.enums.iter().map(|e| (&e.name, string_enum(e))));
+    items.extend(api.unions.iter().map(|u| (&u.name, union(u))));
+    items.sort_by(|a, b| a.0.cmp(b.0));
+    items.into_iter().map(|(_, tokens)| tokens).collect()
 }
 
 fn api_mod(api: &Api) -> TokenStream {
@@ -70,7 +83,7 @@ pub(super) fn type_tokens(ty: &TypeRef, scope: Scope) -> TokenStream {
         TypeRef::Number => quote!(f64),
         TypeRef::Boolean => quote!(bool),
         TypeRef::Json => quote!(serde_json::Value),
-        TypeRef::Model(name) => {
+        TypeRef::Model(name) | TypeRef::Enum(name) => {
             match scope {
                 Scope::Models => quote!(#name),
                 Scope::Api => quote!(crate::models::#name),
@@ -79,6 +92,10 @@ pub(super) fn type_tokens(ty: &TypeRef, scope: Scope) -> TokenStream {
         TypeRef::List(item) => {
             let item = type_tokens(item, scope);
             quote!(Vec<#item>)
+        }
+        TypeRef::Map(value) => {
+            let value = type_tokens(value, scope);
+            quote!(std::collections::BTreeMap<String, #value>)
         }
     }
 }

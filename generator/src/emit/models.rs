@@ -1,9 +1,9 @@
 //! Model structs and the typed `opt_fields` enums.
 
 use proc_macro2::TokenStream;
-use quote::quote;
+use quote::{format_ident, quote};
 
-use super::{Scope, argument_type, doc_attrs, type_tokens};
+use super::{Scope, doc_attrs, type_tokens};
 use crate::docs;
 use crate::ir::{Field, Model, OptFieldSet, Presence, TypeRef};
 
@@ -71,39 +71,91 @@ fn field(field: &Field) -> TokenStream {
     }
 }
 
-/// `new(required...)` for models with required fields, so callers need not spell out every `None`.
+/// `new(required...)` for models that are sent or have required fields, so callers need not spell out every
+/// `None`; sent models also get one chained setter per optional field
+/// (`WebhookRequest::new(resource, target).filters([filter])`).
 fn constructor(model: &Model) -> Option<TokenStream> {
     let required: Vec<&Field> = model.fields.iter().filter(|f| f.presence == Presence::Required).collect();
-    if required.is_empty() {
+    if required.is_empty() && !model.usage.is_sent() {
         return None;
     }
     let name = &model.name;
     let args = required.iter().map(|f| {
         let arg = &f.name;
-        let ty = argument_type(&f.ty, Scope::Models);
+        let ty = argument(&f.ty);
         quote!(#arg: #ty)
     });
     let inits = model.fields.iter().map(|f| {
         let field = &f.name;
-        match (f.presence, &f.ty) {
-            (Presence::Optional, _) => quote!(#field: None),
-            (Presence::Required, _) if f.boxed => quote!(#field: Box::new(#field)),
-            (Presence::Required, TypeRef::String) => quote!(#field: #field.into()),
-            (Presence::Required, _) => quote!(#field),
+        match f.presence {
+            Presence::Optional => quote!(#field: None),
+            Presence::Required if matches!(f.ty, TypeRef::String | TypeRef::List(_)) || f.boxed => {
+                let value = converted(f, quote!(#field));
+                quote!(#field: #value)
+            }
+            Presence::Required => quote!(#field),
         }
     });
-    let doc = doc_attrs(&format!(
-        "Creates a [`{}`] from its required fields; optional fields start as `None`.",
-        model.name
-    ));
+    let doc = if required.is_empty() {
+        "Creates an empty value; set fields with the methods named after them.".to_owned()
+    } else {
+        format!("Creates a [`{}`] from its required fields; optional fields start as `None`.", model.name)
+    };
+    let doc = doc_attrs(&doc);
+    let setters = model.usage.is_sent().then(|| model.fields.iter().filter(|f| f.presence == Presence::Optional).map(setter));
+    let setters = setters.into_iter().flatten();
     Some(quote! {
         impl #name {
             #doc
             pub fn new(#(#args),*) -> Self {
                 Self { #(#inits),* }
             }
+            #(#setters)*
         }
     })
+}
+
+fn setter(field: &Field) -> TokenStream {
+    let name = &field.name;
+    // `new` is the constructor's.
+    let method = if field.name == "new" { format_ident!("set_new") } else { format_ident!("{}", field.name.as_str()) };
+    let doc = doc_attrs(&field.doc);
+    let ty = argument(&field.ty);
+    let value = converted(field, quote!(#name));
+    quote! {
+        #doc
+        pub fn #method(mut self, #name: #ty) -> Self {
+            self.#name = Some(#value);
+            self
+        }
+    }
+}
+
+/// What a constructor or setter takes for a field of type `ty`: anything string-like for a string, any
+/// iterator for a list.
+fn argument(ty: &TypeRef) -> TokenStream {
+    match ty {
+        TypeRef::String => quote!(impl Into<String>),
+        TypeRef::List(item) => {
+            let item = match item.as_ref() {
+                TypeRef::String => quote!(impl Into<String>),
+                other => type_tokens(other, Scope::Models),
+            };
+            quote!(impl IntoIterator<Item = #item>)
+        }
+        other => type_tokens(other, Scope::Models),
+    }
+}
+
+/// The expression turning an [`argument`] named `arg` into the field's value.
+fn converted(field: &Field, arg: TokenStream) -> TokenStream {
+    let value = match &field.ty {
+        TypeRef::String => quote!(#arg.into()),
+        TypeRef::List(item) if **item == TypeRef::String => quote!(#arg.into_iter().map(Into::into).collect()),
+        TypeRef::List(_) => quote!(#arg.into_iter().collect()),
+        _ => arg,
+    };
+    if field.boxed { quote!(Box::new(#value)) } else { value }
 }
 
 /// A received model derives `Default` (handy to build expected values in tests); a model that is only sent
@@ -207,6 +259,16 @@ mod tests {
     #[test]
     fn required_fields_make_a_constructor() {
         assert!(model_tokens(&widget(Usage::Request, Presence::Required)).contains("pub fn new (name : impl Into < String >)"));
-        assert!(!model_tokens(&widget(Usage::Request, Presence::Optional)).contains("fn new"));
+        assert!(model_tokens(&widget(Usage::Response, Presence::Required)).contains("pub fn new (name : impl Into < String >)"));
+        assert!(!model_tokens(&widget(Usage::Response, Presence::Optional)).contains("fn new"));
+    }
+
+    #[test]
+    fn sent_models_get_chained_setters_for_optional_fields() {
+        let sent = model_tokens(&widget(Usage::Request, Presence::Optional));
+        assert!(sent.contains("pub fn new () -> Self"), "{sent}");
+        assert!(sent.contains("pub fn name (mut self , name : impl Into < String >) -> Self"), "{sent}");
+        assert!(model_tokens(&widget(Usage::Both, Presence::Optional)).contains("pub fn name (mut self"));
+        assert!(!model_tokens(&widget(Usage::Response, Presence::Optional)).contains("pub fn name"));
     }
 }

@@ -12,18 +12,21 @@
 use std::collections::{BTreeMap, HashMap};
 
 use indexmap::IndexMap;
-use openapiv3::{AdditionalProperties, Parameter, ReferenceOr, Schema, SchemaKind, Type};
+use openapiv3::{Parameter, ReferenceOr, Schema};
 
 use crate::config::Config;
 use crate::docs;
 use crate::error::{Error, Errors, Result, pointer_push};
-use crate::ir::{Api, Model, Module, OptFieldSet, RustIdent, TypeName, TypeRef, Usage};
+use crate::ir::{Api, Model, Module, OptFieldSet, RustIdent, StringEnum, TypeName, TypeRef, Union, Usage};
 use crate::names::snake;
 use crate::select::Selection;
 
+mod enums;
 mod operations;
 mod params;
 mod types;
+mod unions;
+mod views;
 
 use types::box_recursive_fields;
 
@@ -86,7 +89,7 @@ pub fn lower(selection: &Selection<'_>, config: &Config, warnings: &mut Vec<Erro
         }
     }
     for reference in &selection.extra_schemas {
-        if let Err(error) = lowering.component_type(reference, &pointer_of(reference)) {
+        if let Err(error) = lowering.component_type(reference, &pointer_of(reference), Usage::Response) {
             errors.push(error);
         }
     }
@@ -98,6 +101,8 @@ pub fn lower(selection: &Selection<'_>, config: &Config, warnings: &mut Vec<Erro
         source_file: selection.document.file.clone(),
         source_sha256: selection.document.sha256.clone(),
         models: lowering.models.into_values().collect(),
+        enums: lowering.enums.into_values().collect(),
+        unions: lowering.unions.into_values().collect(),
         opt_field_sets: lowering.opt_field_sets,
         modules,
     })
@@ -134,6 +139,9 @@ struct Context {
     pointer: String,
     /// Rust name an inline object here would get.
     name: TypeName,
+    /// Rust name an inline enum here would get: named after the schema that defines it, since an enum is the
+    /// same type wherever that schema is merged in (a request and a response model).
+    shared_name: TypeName,
     /// Which side of the wire the value is used on.
     usage: Usage,
     /// The property name holding this value, to spot secrets.
@@ -141,16 +149,35 @@ struct Context {
 }
 
 impl Context {
-    fn child(&self, token: &str, name: TypeName) -> Context {
-        Context { pointer: pointer_push(&self.pointer, token), name, usage: self.usage, property: self.property.clone() }
+    fn new(pointer: String, name: TypeName, usage: Usage, property: Option<&str>) -> Context {
+        Context { pointer, shared_name: name.clone(), name, usage, property: property.map(str::to_owned) }
+    }
+
+    /// The context of a value inside this one (`items`, `additionalProperties`), named with `suffix`.
+    fn child(&self, token: &str, suffix: &str) -> Context {
+        Context {
+            pointer: pointer_push(&self.pointer, token),
+            name: self.name.join(suffix),
+            shared_name: self.shared_name.join(suffix),
+            usage: self.usage,
+            property: self.property.clone(),
+        }
     }
 }
 
 struct Lowering<'s> {
     selection: &'s Selection<'s>,
     models: BTreeMap<TypeName, Model>,
-    /// `$ref` -> the type it lowers to (a model name or an inlined primitive).
-    component_types: HashMap<String, TypeRef>,
+    enums: BTreeMap<TypeName, StringEnum>,
+    /// Pointer of an enum schema -> its enum, so that a schema merged into several models gives one enum.
+    enums_by_pointer: HashMap<String, TypeName>,
+    /// (property name, values) -> its enum, so that an enum restated elsewhere is the same type.
+    enums_by_values: HashMap<(String, Vec<String>), TypeName>,
+    unions: BTreeMap<TypeName, Union>,
+    /// (`$ref`, usage of the view) -> the type it lowers to (a model name or an inlined primitive).
+    component_types: HashMap<(String, Usage), TypeRef>,
+    /// Whether a component has the same shape sent and received, by `$ref`.
+    same_both_ways: HashMap<String, bool>,
     /// How each component schema reached by the selection is used, by `$ref`.
     usages: HashMap<String, Usage>,
     /// Model names already taken, with the pointer that took them.
@@ -165,7 +192,12 @@ impl<'s> Lowering<'s> {
         Lowering {
             selection,
             models: BTreeMap::new(),
+            enums: BTreeMap::new(),
+            enums_by_pointer: HashMap::new(),
+            enums_by_values: HashMap::new(),
+            unions: BTreeMap::new(),
             component_types: HashMap::new(),
+            same_both_ways: HashMap::new(),
             usages: HashMap::new(),
             taken_names: HashMap::new(),
             opt_field_sets: Vec::new(),
@@ -175,50 +207,6 @@ impl<'s> Lowering<'s> {
 
     fn error(&self, pointer: &str, message: impl Into<String>) -> Error {
         self.selection.document.error(pointer, message)
-    }
-
-    // ----- usage -----
-
-    /// Records how each component schema is used. Everything reached from a response or an extra schema is
-    /// received; what request bodies reach is sent; a schema reached both ways is used on both sides.
-    fn mark_usages(&mut self) -> Result<()> {
-        let mut request = Vec::new();
-        let mut response = Vec::new();
-        for op in &self.selection.operations {
-            if let Some(body) = &op.operation.request_body {
-                let body = self.resolve_request_body(body, &op.pointer)?;
-                for media in body.content.values() {
-                    if let Some(schema) = &media.schema {
-                        collect_refs(schema.into(), &self.selection.components.schemas, &mut request);
-                    }
-                }
-            }
-            for response_ref in op.operation.responses.responses.values() {
-                let resolved = self.resolve_response(response_ref, &op.pointer)?;
-                for media in resolved.content.values() {
-                    if let Some(schema) = &media.schema {
-                        collect_refs(schema.into(), &self.selection.components.schemas, &mut response);
-                    }
-                }
-            }
-        }
-        for reference in &self.selection.extra_schemas {
-            collect_refs(SchemaRef::Ref(reference), &self.selection.components.schemas, &mut response);
-        }
-        for reference in &response {
-            self.usages.insert(reference.clone(), Usage::Response);
-        }
-        for reference in request {
-            let usage = if response.contains(&reference) { Usage::Both } else { Usage::Request };
-            self.usages.insert(reference, usage);
-        }
-        Ok(())
-    }
-
-    /// How a component is used; components reached only through other lowering paths (error bodies) are
-    /// received.
-    fn usage_of(&self, reference: &str) -> Usage {
-        self.usages.get(reference).copied().unwrap_or(Usage::Response)
     }
 
     // ----- resolving references -----
@@ -267,47 +255,6 @@ fn resolve<'a, T>(value: &'a ReferenceOr<T>, components: &'a IndexMap<String, Re
         ReferenceOr::Item(item) => Some(item),
         ReferenceOr::Reference { reference } if depth > 0 => resolve(components.get(reference)?, components, depth - 1),
         ReferenceOr::Reference { .. } => None,
-    }
-}
-
-
-/// Every component schema reachable from `schema`, including itself when it is a `$ref`.
-fn collect_refs(schema: SchemaRef<'_>, schemas: &IndexMap<String, ReferenceOr<Schema>>, out: &mut Vec<String>) {
-    let schema = match schema {
-        SchemaRef::Ref(reference) => {
-            if out.iter().any(|seen| seen == reference) {
-                return;
-            }
-            out.push(reference.to_owned());
-            match schemas.get(reference) {
-                Some(target) => return collect_refs(target.into(), schemas, out),
-                None => return,
-            }
-        }
-        SchemaRef::Inline(schema) => schema,
-    };
-    let mut children: Vec<SchemaRef<'_>> = Vec::new();
-    match &schema.schema_kind {
-        SchemaKind::Type(Type::Object(object)) => {
-            children.extend(object.properties.values().map(SchemaRef::from));
-            if let Some(AdditionalProperties::Schema(extra)) = &object.additional_properties {
-                children.push(extra.as_ref().into());
-            }
-        }
-        SchemaKind::Type(Type::Array(array)) => children.extend(array.items.as_ref().map(SchemaRef::from)),
-        SchemaKind::Type(_) => {}
-        SchemaKind::AllOf { all_of: members } | SchemaKind::OneOf { one_of: members } | SchemaKind::AnyOf { any_of: members } => {
-            children.extend(members.iter().map(SchemaRef::from));
-        }
-        SchemaKind::Not { not } => children.push(not.as_ref().into()),
-        SchemaKind::Any(any) => {
-            children.extend(any.properties.values().map(SchemaRef::from));
-            children.extend(any.items.as_ref().map(SchemaRef::from));
-            children.extend(any.all_of.iter().chain(&any.one_of).chain(&any.any_of).map(SchemaRef::from));
-        }
-    }
-    for child in children {
-        collect_refs(child, schemas, out);
     }
 }
 

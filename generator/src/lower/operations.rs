@@ -122,7 +122,7 @@ impl<'s> Lowering<'s> {
         if properties.len() != 1 || !properties.contains_key("data") {
             return Err(self.error(&schema_pointer, "request body envelope must have exactly one property, `data`"));
         }
-        let context = Context { pointer: pointer_push(&pointer, "data"), name: builder_name.join("RequestData"), usage: Usage::Request, property: Some("data".to_owned()) };
+        let context = Context::new(pointer_push(&pointer, "data"), builder_name.join("RequestData"), Usage::Request, Some("data"));
         let data = &properties["data"];
         let ty = self.type_of(data.into(), &context)?;
         let doc = body.description.as_deref().map(docs::to_rustdoc).filter(|d| !d.is_empty())
@@ -161,12 +161,12 @@ impl<'s> Lowering<'s> {
             return Ok((ResponseBody::Whole(TypeRef::Json), Vec::new()));
         };
         let envelope_name = builder_name.join("Response");
-        let context = Context { pointer: schema_pointer.clone(), name: envelope_name.clone(), usage: Usage::Response, property: None };
+        let context = Context::new(schema_pointer.clone(), envelope_name.clone(), Usage::Response, None);
         let Some((envelope, properties, properties_pointer)) = self.envelope(schema.into(), &schema_pointer) else {
             return Ok((ResponseBody::Whole(self.type_of(schema.into(), &context)?), Vec::new()));
         };
         if properties.len() == 1 {
-            let data_context = Context { pointer: pointer_push(&properties_pointer, "data"), name: builder_name.join("ResponseData"), usage: Usage::Response, property: Some("data".to_owned()) };
+            let data_context = Context::new(pointer_push(&properties_pointer, "data"), builder_name.join("ResponseData"), Usage::Response, Some("data"));
             return Ok((ResponseBody::Data(self.type_of((&properties["data"]).into(), &data_context)?), Vec::new()));
         }
         self.model(envelope, &context, None)?;
@@ -194,7 +194,7 @@ impl<'s> Lowering<'s> {
             let response = self.resolve_response(response, &at)?;
             let schema = response.content.get("application/json").and_then(|media| media.schema.as_ref());
             if let Some(ReferenceOr::Reference { reference }) = schema {
-                self.component_type(reference, &at)?;
+                self.component_type(reference, &at, Usage::Response)?;
             }
         }
         Ok(())

@@ -113,7 +113,7 @@ impl<'s> Lowering<'s> {
         let resolved = self.parameter_schema(schema, &schema_pointer)?;
         let doc = data.description.as_deref().map(docs::to_rustdoc).filter(|d| !d.is_empty())
             .unwrap_or_else(|| format!("The {} parameter.", docs::code_span(&data.name)));
-        let context = Context { pointer: schema_pointer, name: builder_name.join(&data.name), usage: Usage::Request, property: None };
+        let context = Context::new(schema_pointer, builder_name.join(&data.name), Usage::Request, None);
         let kind = if data.name == "opt_fields" && location == ParamLocation::Query {
             ParamKind::OptFields { set: self.opt_fields_type(resolved, builder_name, method_name, pointer)? }
         } else {
@@ -144,14 +144,15 @@ impl<'s> Lowering<'s> {
     pub(super) fn param_kind(&self, ty: TypeRef, wire_name: &str, pointer: &str) -> Result<ParamKind> {
         let scalar = |ty: TypeRef| match ty {
             TypeRef::Secret => Some(TypeRef::String),
-            TypeRef::String | TypeRef::Integer | TypeRef::Number | TypeRef::Boolean | TypeRef::Date | TypeRef::DateTime => Some(ty),
+            TypeRef::String | TypeRef::Integer | TypeRef::Number | TypeRef::Boolean | TypeRef::Date | TypeRef::DateTime
+            | TypeRef::Enum(_) => Some(ty),
             _ => None,
         };
         match ty {
             TypeRef::List(item) => scalar(*item).map(ParamKind::List),
             ty => scalar(ty).map(ParamKind::Scalar),
         }
-        .ok_or_else(|| self.error(pointer, format!("parameter `{wire_name}` is not a string, number, boolean, date or a list of them; only those are supported")))
+        .ok_or_else(|| self.error(pointer, format!("parameter `{wire_name}` is not a string, number, boolean, date, enum or a list of them; only those are supported")))
     }
 
     /// The schema of a parameter, through a `$ref` if it has one.
@@ -215,7 +216,7 @@ impl<'s> Lowering<'s> {
             let kind = if is_binary(property_schema) {
                 ParamKind::File
             } else {
-                let context = Context { pointer: property_pointer.clone(), name: builder_name.join(wire_name), usage: Usage::Request, property: Some(wire_name.clone()) };
+                let context = Context::new(property_pointer.clone(), builder_name.join(wire_name), Usage::Request, Some(wire_name));
                 let ty = self.type_of(property.into(), &context)?;
                 match self.param_kind(ty, wire_name, &property_pointer)? {
                     ParamKind::List(_) => return Err(self.error(&property_pointer, format!("multipart part `{wire_name}` is a list; only single values and files are supported"))),
