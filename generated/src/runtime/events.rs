@@ -138,3 +138,119 @@ impl<'a, R: SyncedRequest<'a>> EventReader<R> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::VecDeque;
+    use std::sync::{Arc, Mutex};
+
+    use reqwest::header::HeaderMap;
+
+    use super::*;
+    use crate::ApiError;
+
+    /// A response of the fake stream: events, next token, has_more.
+    type Answer = Result<(Vec<u32>, Option<String>, bool), (u16, String)>;
+
+    struct Page(Vec<u32>, Option<String>, bool);
+
+    impl EventPage for Page {
+        type Event = u32;
+        fn into_parts(self) -> (Vec<u32>, Option<String>, bool) {
+            (self.0, self.1, self.2)
+        }
+    }
+
+    /// Answers from a queue and records the token of every request.
+    #[derive(Clone)]
+    struct FakeRequest {
+        sync: Option<String>,
+        answers: Arc<Mutex<VecDeque<Answer>>>,
+        sent: Arc<Mutex<Vec<Option<String>>>>,
+    }
+
+    impl<'a> SyncedRequest<'a> for FakeRequest {
+        type Page = Page;
+        fn sync(&self) -> Option<&str> {
+            self.sync.as_deref()
+        }
+        fn set_sync(&mut self, sync: String) {
+            self.sync = Some(sync);
+        }
+        async fn fetch(self) -> Result<Page, Error> {
+            self.sent.lock().unwrap().push(self.sync.clone());
+            match self.answers.lock().unwrap().pop_front().expect("an answer") {
+                Ok((events, sync, has_more)) => Ok(Page(events, sync, has_more)),
+                Err((status, body)) => Err(Error::Api(Box::new(ApiError::from_response(
+                    "getEvents",
+                    StatusCode::from_u16(status).unwrap(),
+                    &HeaderMap::new(),
+                    body.as_bytes(),
+                )))),
+            }
+        }
+    }
+
+    fn fake(sync: Option<&str>, answers: Vec<Answer>) -> FakeRequest {
+        FakeRequest {
+            sync: sync.map(str::to_owned),
+            answers: Arc::new(Mutex::new(answers.into())),
+            sent: Arc::default(),
+        }
+    }
+
+    const EXPIRED: &str = r#"{"errors":[{"message":"Sync token invalid or too old"}],"sync":"fresh"}"#;
+
+    #[tokio::test]
+    async fn the_first_412_gives_the_token_then_batches_follow_it() {
+        let request = fake(
+            None,
+            vec![
+                Err((412, EXPIRED.to_owned())),
+                Ok((vec![1, 2], Some("t2".to_owned()), true)),
+                Ok((vec![3], Some("t3".to_owned()), false)),
+            ],
+        );
+        let sent = request.sent.clone();
+        let mut reader = EventReader::new(request);
+        let first = reader.next_batch().await.unwrap();
+        assert_eq!((first.events, first.has_more, first.missed), (vec![], false, false));
+        assert_eq!(reader.sync_token(), Some("fresh"));
+        let second = reader.next_batch().await.unwrap();
+        assert_eq!((second.events, second.has_more), (vec![1, 2], true));
+        let third = reader.next_batch().await.unwrap();
+        assert_eq!(third.events, vec![3]);
+        assert_eq!(reader.sync_token(), Some("t3"));
+        let sent = sent.lock().unwrap().clone();
+        assert_eq!(sent, [None, Some("fresh".to_owned()), Some("t2".to_owned())]);
+    }
+
+    #[tokio::test]
+    async fn an_expired_token_is_reported_as_missed_events() {
+        let mut reader = EventReader::new(fake(Some("saved"), vec![Err((412, EXPIRED.to_owned()))]));
+        assert_eq!(reader.sync_token(), Some("saved"));
+        let batch = reader.next_batch().await.unwrap();
+        assert!(batch.missed && batch.events.is_empty());
+        assert_eq!(reader.sync_token(), Some("fresh"));
+    }
+
+    #[tokio::test]
+    async fn other_errors_and_a_412_without_a_token_are_errors() {
+        let plain_412 = r#"{"errors":[{"message":"no"}]}"#.to_owned();
+        let mut reader = EventReader::new(fake(
+            Some("t"),
+            vec![Err((412, plain_412)), Err((500, "{}".to_owned()))],
+        ));
+        assert!(matches!(reader.next_batch().await, Err(Error::Api(e)) if e.status() == 412));
+        assert!(matches!(reader.next_batch().await, Err(Error::Api(e)) if e.status() == 500));
+        assert_eq!(reader.sync_token(), Some("t"), "a failed read keeps the token");
+    }
+
+    #[test]
+    fn the_412_token_is_typed_in_the_error() {
+        let error =
+            ApiError::from_response("getEvents", StatusCode::PRECONDITION_FAILED, &HeaderMap::new(), EXPIRED.as_bytes());
+        assert_eq!(error.sync_token(), Some("fresh"));
+        assert_eq!(error.message(), Some("Sync token invalid or too old"));
+    }
+}

@@ -478,3 +478,68 @@ fn pagination(op: &Operation) -> Option<TokenStream> {
     })
 }
 
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ir::Operation;
+    use crate::names::{camel, snake};
+
+    fn param(wire_name: &str, location: ParamLocation, required: bool, kind: ParamKind) -> Param {
+        let name = snake(wire_name).expect("an identifier");
+        Param { wire_name: wire_name.to_owned(), name, doc: "Doc.".to_owned(), location, required, kind, maximum: None }
+    }
+
+    fn operation(params: Vec<Param>, path_segments: Vec<PathSegment>) -> Operation {
+        Operation {
+            operation_id: "doThing".to_owned(),
+            method_name: snake("doThing").expect("an identifier"),
+            builder_name: camel("doThing").expect("a type name"),
+            http_method: "POST".to_owned(),
+            path: "/things/{n}".to_owned(),
+            path_segments,
+            summary: String::new(),
+            description: String::new(),
+            scopes: Vec::new(),
+            params,
+            body: None,
+            response: ResponseBody::Whole(TypeRef::Json),
+            pagination: None,
+            events: None,
+        }
+    }
+
+    fn compact(tokens: TokenStream) -> String {
+        tokens.to_string().replace(' ', "")
+    }
+
+    #[test]
+    fn send_reads_the_parsed_path_and_each_parameter_kind() {
+        let op = operation(
+            vec![
+                param("n", ParamLocation::Path, true, ParamKind::Scalar(TypeRef::Integer)),
+                param("ids", ParamLocation::Query, false, ParamKind::List(TypeRef::String)),
+                param("since", ParamLocation::Query, false, ParamKind::Scalar(TypeRef::DateTime)),
+                param("file", ParamLocation::Form, false, ParamKind::File),
+                param("parent", ParamLocation::Form, true, ParamKind::Scalar(TypeRef::String)),
+            ],
+            vec![PathSegment::Literal("/things/".to_owned()), PathSegment::Param(0), PathSegment::Literal("/{x}".to_owned())],
+        );
+        let send = compact(send(&op));
+        assert!(send.contains("letn=self.n.to_string();letn=crate::runtime::encode_path_segment(&n);"), "{send}");
+        assert!(send.contains(r#"format!("/things/{n}/{{x}}")"#), "literal braces are escaped: {send}");
+        assert!(send.contains(r#".query_list("ids",self.ids.iter())"#), "{send}");
+        assert!(send.contains(r#".query_opt("since",self.since.as_ref().map(crate::runtime::Rfc3339))"#), "{send}");
+        assert!(send.contains(r#"crate::runtime::Form::default().file_opt("file",self.file).text("parent",&self.parent)"#), "{send}");
+    }
+
+    #[test]
+    fn list_and_file_arguments() {
+        let list = param("ids", ParamLocation::Query, true, ParamKind::List(TypeRef::String));
+        assert_eq!(compact(param_argument_type(&list)), "implIntoIterator<Item=implInto<String>>");
+        assert_eq!(compact(param_field_type(&list)), "Vec<String>");
+        let file = param("file", ParamLocation::Form, false, ParamKind::File);
+        assert_eq!(compact(param_field_type(&file)), "Option<crate::Upload>");
+        assert!(compact(setter(&file)).contains("self.file=Some(file);"));
+    }
+}

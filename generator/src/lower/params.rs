@@ -316,3 +316,48 @@ fn opt_field_values(schema: &Schema) -> Vec<String> {
     }
     unique
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ident(name: &str) -> RustIdent {
+        snake(name).expect("an identifier")
+    }
+
+    #[test]
+    fn clashing_names_get_a_suffix_and_builder_items_are_reserved() {
+        let mut names = BuilderNamespace::new();
+        assert_eq!(names.claim(&ident("workspace"), &[]), Some(ident("workspace")));
+        assert_eq!(names.claim(&ident("send"), &[]), Some(ident("send_param")));
+        assert_eq!(names.claim(&ident("workspace"), &[]), Some(ident("workspace_param")));
+        assert_eq!(names.claim(&ident("workspace"), &[]), None, "both spellings taken");
+    }
+
+    #[test]
+    fn extra_methods_claim_their_names_too() {
+        let mut names = BuilderNamespace::new();
+        assert_eq!(names.claim(&ident("opt_fields"), &["_raw"]), Some(ident("opt_fields")));
+        assert_eq!(names.claim(&ident("opt_fields_raw"), &[]), Some(ident("opt_fields_raw_param")));
+    }
+
+    #[test]
+    fn lists_are_comma_joined_unless_explicitly_exploded() {
+        let query = |explode: Option<bool>| {
+            let text = format!(
+                "name: ids\nin: query\nschema: {{type: array, items: {{type: string}}}}\n{}",
+                explode.map(|e| format!("explode: {e}\n")).unwrap_or_default()
+            );
+            serde_yaml::from_str::<Parameter>(&text).expect("a parameter")
+        };
+        assert!(comma_joined(&query(None)));
+        assert!(comma_joined(&query(Some(false))));
+        assert!(!comma_joined(&query(Some(true))));
+    }
+
+    #[test]
+    fn placeholders_of_a_template() {
+        assert_eq!(placeholders("/a/{b}/c/{d_e}").collect::<Vec<_>>(), ["b", "d_e"]);
+        assert_eq!(placeholders("/plain").count(), 0);
+    }
+}
