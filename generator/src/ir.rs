@@ -237,8 +237,10 @@ pub struct Operation {
     pub builder_name: TypeName,
     /// Uppercase HTTP method.
     pub http_method: String,
-    /// Path template as in the spec (`/webhooks/{webhook_gid}`).
+    /// Path template as in the spec (`/webhooks/{webhook_gid}`), for docs.
     pub path: String,
+    /// The path template, parsed: literal text and the parameters substituted into it.
+    pub path_segments: Vec<PathSegment>,
     /// One-line summary.
     pub summary: String,
     /// Longer description (rustdoc Markdown).
@@ -253,6 +255,15 @@ pub struct Operation {
     pub response: ResponseBody,
     /// Set when the operation pages through results.
     pub pagination: Option<Pagination>,
+}
+
+/// A piece of a path template.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PathSegment {
+    /// Text sent as it is (`/webhooks/`).
+    Literal(String),
+    /// The value of a path parameter, percent-encoded: an index into [`Operation::params`].
+    Param(usize),
 }
 
 /// A path or query parameter.
@@ -270,6 +281,8 @@ pub struct Param {
     pub required: bool,
     /// What it holds.
     pub kind: ParamKind,
+    /// The largest value the API accepts (`maximum` of an integer parameter), if the spec says.
+    pub maximum: Option<i64>,
 }
 
 /// Where a parameter is sent.
@@ -279,18 +292,33 @@ pub enum ParamLocation {
     Path,
     /// Sent in the query string.
     Query,
+    /// A part of a `multipart/form-data` request body: the body's properties are parameters like the others.
+    Form,
 }
 
 /// What a parameter holds.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ParamKind {
-    /// A single value (string, integer, number or boolean).
+    /// A single value: string, integer, number, boolean, date or date-time.
     Scalar(TypeRef),
-    /// A comma-joined list of field paths; `set` names the typed enum when the spec lists the values.
+    /// A list of such values, sent as one comma-joined value (`style: form`, `explode: false`).
+    List(TypeRef),
+    /// A file part of a multipart body (`format: binary`): `crate::Upload`, with its file name and content type.
+    File,
+    /// A comma-joined list of field paths; `set` is the typed enum when the spec lists the values.
     OptFields {
-        /// Index into `Api::opt_field_sets`.
-        set: Option<usize>,
+        /// The typed values, if the spec lists them.
+        set: Option<OptFieldsType>,
     },
+}
+
+/// The typed values an `opt_fields` parameter accepts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OptFieldsType {
+    /// Index into `Api::opt_field_sets`.
+    pub set: usize,
+    /// The name this operation uses for it: the set's own name or one of its aliases.
+    pub type_name: TypeName,
 }
 
 /// A JSON request body.

@@ -66,14 +66,20 @@ impl Surface {
             let params = operation.params.iter().map(|param| {
                 let ty = match &param.kind {
                     ParamKind::Scalar(ty) => rust_type(ty),
+                    ParamKind::List(item) => format!("Vec<{}>", rust_type(item)),
+                    ParamKind::File => "Upload".to_owned(),
                     ParamKind::OptFields { .. } => "opt_fields".to_owned(),
                 };
-                let place = if param.location == ParamLocation::Path { " (path)" } else { "" };
+                let place = match param.location {
+                    ParamLocation::Path => " (path)",
+                    ParamLocation::Query => "",
+                    ParamLocation::Form => " (form)",
+                };
                 let requirement = if param.required { "required" } else { "optional" };
                 (param.name.to_string(), format!("{requirement} {ty}{place}"))
             });
-            let opt_fields = operation.params.iter().find_map(|param| match param.kind {
-                ParamKind::OptFields { set: Some(index) } => api.opt_field_sets.get(index),
+            let opt_fields = operation.params.iter().find_map(|param| match &param.kind {
+                ParamKind::OptFields { set: Some(set) } => api.opt_field_sets.get(set.set),
                 _ => None,
             });
             surface.operations.insert(operation.method_name.to_string(), OperationSurface {

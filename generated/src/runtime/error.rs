@@ -66,6 +66,15 @@ pub enum Error {
         /// The request path, with its parameters percent-encoded.
         path: String,
     },
+    /// A file to upload could not be sent (an unusable content type, or a stream that an
+    /// earlier attempt already read). Nothing was sent.
+    #[error("{operation_id}: cannot upload: {reason}")]
+    InvalidUpload {
+        /// The operation being called, as in the spec (e.g. `createAttachmentForObject`).
+        operation_id: &'static str,
+        /// What is wrong with the upload.
+        reason: String,
+    },
     /// [`ClientBuilder::build`](crate::ClientBuilder::build) was given an unusable setting.
     #[error("invalid client configuration: {0}")]
     Config(String),

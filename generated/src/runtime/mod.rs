@@ -13,6 +13,7 @@ pub mod receiver;
 mod request;
 mod retry;
 mod secret;
+mod upload;
 
 pub use client::{Client, ClientBuilder};
 pub use error::{ApiError, Error, ErrorDetail};
@@ -35,3 +36,9 @@ pub(crate) use pagination::{Paginated, items, pages};
 pub(crate) use request::{Request, encode_path_segment};
 pub use retry::RetryPolicy;
 pub use secret::Secret;
+pub use upload::Upload;
+#[allow(
+    unused_imports,
+    reason = "generated code uses these only when its spec has multipart bodies or date-time parameters"
+)]
+pub(crate) use upload::{Form, Rfc3339};

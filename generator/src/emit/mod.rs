@@ -3,7 +3,7 @@
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{ToTokens, TokenStreamExt, quote};
 
-use crate::ir::{Api, Param, ParamKind, RustIdent, TypeName, TypeRef};
+use crate::ir::{Api, RustIdent, TypeName, TypeRef};
 
 mod enums;
 mod models;
@@ -105,13 +105,6 @@ pub(super) fn argument_type(ty: &TypeRef, scope: Scope) -> TokenStream {
     match ty {
         TypeRef::String => quote!(impl Into<String>),
         other => type_tokens(other, scope),
-    }
-}
-
-pub(super) fn param_type(param: &Param) -> &TypeRef {
-    match &param.kind {
-        ParamKind::Scalar(ty) => ty,
-        ParamKind::OptFields { .. } => &TypeRef::String,
     }
 }
 

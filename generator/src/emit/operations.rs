@@ -3,9 +3,9 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::{Scope, argument_type, doc_attrs, param_type, type_tokens};
+use super::{Scope, argument_type, doc_attrs, type_tokens};
 use crate::docs;
-use crate::ir::{Module, Operation, Param, ParamKind, ParamLocation, ResponseBody, TypeRef};
+use crate::ir::{Module, Operation, Param, ParamKind, ParamLocation, PathSegment, ResponseBody, TypeRef};
 
 pub(super) fn operations(module: &Module) -> TokenStream {
     let methods = module.operations.iter().map(|op| client_method(op, module));
@@ -25,12 +25,13 @@ fn client_method(op: &Operation, module: &Module) -> TokenStream {
     let required: Vec<&Param> = op.params.iter().filter(|p| p.required).collect();
     let mut args: Vec<TokenStream> = required.iter().map(|p| {
         let name = &p.name;
-        let ty = argument_type(param_type(p), Scope::Api);
+        let ty = param_argument_type(p);
         quote!(#name: #ty)
     }).collect();
     let mut inits: Vec<TokenStream> = required.iter().map(|p| {
         let name = &p.name;
-        if *param_type(p) == TypeRef::String { quote!(#name: #name.into()) } else { quote!(#name) }
+        let value = param_value(p);
+        quote!(#name: #value)
     }).collect();
     if let Some(body) = &op.body {
         let name = &body.name;
@@ -42,7 +43,8 @@ fn client_method(op: &Operation, module: &Module) -> TokenStream {
         let name = &param.name;
         inits.push(match param.kind {
             ParamKind::OptFields { .. } => quote!(#name: crate::runtime::OptFields::default()),
-            ParamKind::Scalar(_) => quote!(#name: None),
+            ParamKind::List(_) => quote!(#name: Vec::new()),
+            ParamKind::Scalar(_) | ParamKind::File => quote!(#name: None),
         });
     }
     if op.pagination.is_some() {
@@ -53,6 +55,48 @@ fn client_method(op: &Operation, module: &Module) -> TokenStream {
         pub fn #method(&self, #(#args),*) -> #builder<'_> {
             #builder { client: self, #(#inits),* }
         }
+    }
+}
+
+/// The type a builder field holds for a parameter.
+fn param_field_type(param: &Param) -> TokenStream {
+    match &param.kind {
+        ParamKind::OptFields { .. } => quote!(crate::runtime::OptFields),
+        // An empty list is not sent, so lists need no `Option`.
+        ParamKind::List(item) => {
+            let item = type_tokens(item, Scope::Api);
+            quote!(Vec<#item>)
+        }
+        ParamKind::Scalar(ty) => {
+            let ty = type_tokens(ty, Scope::Api);
+            if param.required { ty } else { quote!(Option<#ty>) }
+        }
+        ParamKind::File if param.required => quote!(crate::Upload),
+        ParamKind::File => quote!(Option<crate::Upload>),
+    }
+}
+
+/// The type a `Client` method argument or builder setter takes for a parameter (not `opt_fields`).
+fn param_argument_type(param: &Param) -> TokenStream {
+    match &param.kind {
+        ParamKind::List(TypeRef::String) => quote!(impl IntoIterator<Item = impl Into<String>>),
+        ParamKind::List(item) => {
+            let item = type_tokens(item, Scope::Api);
+            quote!(impl IntoIterator<Item = #item>)
+        }
+        ParamKind::Scalar(ty) => argument_type(ty, Scope::Api),
+        ParamKind::File | ParamKind::OptFields { .. } => quote!(crate::Upload),
+    }
+}
+
+/// The field value made from an argument of [`param_argument_type`] named like the parameter.
+fn param_value(param: &Param) -> TokenStream {
+    let name = &param.name;
+    match &param.kind {
+        ParamKind::List(TypeRef::String) => quote!(#name.into_iter().map(Into::into).collect()),
+        ParamKind::List(_) => quote!(#name.into_iter().collect()),
+        ParamKind::Scalar(TypeRef::String) => quote!(#name.into()),
+        ParamKind::Scalar(_) | ParamKind::File | ParamKind::OptFields { .. } => quote!(#name),
     }
 }
 
@@ -145,7 +189,7 @@ fn builder(op: &Operation) -> TokenStream {
     let mut fields: Vec<TokenStream> = Vec::new();
     for param in op.params.iter().filter(|p| p.required) {
         let field = &param.name;
-        let ty = type_tokens(param_type(param), Scope::Api);
+        let ty = param_field_type(param);
         fields.push(quote!(#field: #ty,));
     }
     if let Some(body) = &op.body {
@@ -155,18 +199,13 @@ fn builder(op: &Operation) -> TokenStream {
     }
     for param in op.params.iter().filter(|p| !p.required) {
         let field = &param.name;
-        fields.push(match &param.kind {
-            ParamKind::OptFields { .. } => quote!(#field: crate::runtime::OptFields,),
-            ParamKind::Scalar(ty) => {
-                let ty = type_tokens(ty, Scope::Api);
-                quote!(#field: Option<#ty>,)
-            }
-        });
+        let ty = param_field_type(param);
+        fields.push(quote!(#field: #ty,));
     }
     if op.pagination.is_some() {
         fields.push(quote!(max_items: Option<usize>,));
     }
-    let setters = op.params.iter().filter(|p| !p.required).map(|p| setter(p, op));
+    let setters = op.params.iter().filter(|p| !p.required).map(setter);
     let send = send(op);
     let pagination = pagination(op);
     quote! {
@@ -185,13 +224,12 @@ fn builder(op: &Operation) -> TokenStream {
     }
 }
 
-fn setter(param: &Param, op: &Operation) -> TokenStream {
+fn setter(param: &Param) -> TokenStream {
     let name = &param.name;
     match &param.kind {
         ParamKind::OptFields { set } => {
-            let typed = set.map(|_| {
-                // Every operation with a typed set has a type named after it: the set itself or an alias.
-                let enum_ty = format_ident!("{}OptField", op.builder_name.as_str());
+            let typed = set.as_ref().map(|set| {
+                let enum_ty = &set.type_name;
                 let doc = doc_attrs(&format!("{}\n\nMay be called more than once; values add up and are sent comma-separated.", param.doc));
                 quote! {
                     #doc
@@ -215,14 +253,15 @@ fn setter(param: &Param, op: &Operation) -> TokenStream {
                 }
             }
         }
-        ParamKind::Scalar(ty) => {
+        ParamKind::Scalar(_) | ParamKind::File | ParamKind::List(_) => {
             let doc = doc_attrs(&param.doc);
-            let arg_ty = argument_type(ty, Scope::Api);
-            let value = if *ty == TypeRef::String { quote!(#name.into()) } else { quote!(#name) };
+            let arg_ty = param_argument_type(param);
+            let value = param_value(param);
+            let value = if matches!(param.kind, ParamKind::List(_)) { value } else { quote!(Some(#value)) };
             quote! {
                 #doc
                 pub fn #name(mut self, #name: #arg_ty) -> Self {
-                    self.#name = Some(#value);
+                    self.#name = #value;
                     self
                 }
             }
@@ -236,18 +275,37 @@ fn send(op: &Operation) -> TokenStream {
     let (path_bindings, path) = path_expression(op);
     let queries = op.params.iter().filter(|p| p.location == ParamLocation::Query).map(|p| {
         let wire = &p.wire_name;
-        let field = &p.name;
-        match (&p.kind, p.required) {
-            (ParamKind::OptFields { .. }, _) => quote!(.query_list(#wire, &self.#field)),
-            (ParamKind::Scalar(TypeRef::Enum(_)), true) => quote!(.query(#wire, self.#field.as_str())),
-            (ParamKind::Scalar(_), true) => quote!(.query(#wire, &self.#field)),
-            (ParamKind::Scalar(TypeRef::String), false) => quote!(.query_opt(#wire, self.#field.as_deref())),
-            (ParamKind::Scalar(_), false) => quote!(.query_opt(#wire, self.#field)),
+        match &p.kind {
+            ParamKind::OptFields { .. } | ParamKind::List(_) => {
+                let values = list_values(p);
+                quote!(.query_list(#wire, #values))
+            }
+            ParamKind::Scalar(_) | ParamKind::File => {
+                let (call, value) = single_value(p);
+                let call = format_ident!("query{call}");
+                quote!(.#call(#wire, #value))
+            }
         }
     });
+    let parts: Vec<TokenStream> = op.params.iter().filter(|p| p.location == ParamLocation::Form).map(|p| {
+        let wire = &p.wire_name;
+        let field = &p.name;
+        match (&p.kind, p.required) {
+            (ParamKind::File, true) => quote!(.file(#wire, self.#field)),
+            (ParamKind::File, false) => quote!(.file_opt(#wire, self.#field)),
+            _ => {
+                let (call, value) = single_value(p);
+                let call = format_ident!("text{call}");
+                quote!(.#call(#wire, #value))
+            }
+        }
+    }).collect();
     let body = op.body.as_ref().map(|body| {
         let field = &body.name;
         quote!(let request = request.data_body(&self.#field)?;)
+    });
+    let form = (!parts.is_empty()).then(|| quote! {
+        let request = request.multipart(crate::runtime::Form::default() #(#parts)*);
     });
     let (return_ty, call) = match &op.response {
         ResponseBody::Data(ty) => (type_tokens(ty, Scope::Api), quote!(send_data)),
@@ -261,8 +319,32 @@ fn send(op: &Operation) -> TokenStream {
             let request = crate::runtime::Request::new(#operation_id, reqwest::Method::#method, #path)
                 #(#queries)*;
             #body
+            #form
             self.client.#call(request).await
         }
+    }
+}
+
+/// The values of a list or `opt_fields` parameter, as an iterator of displayable values.
+fn list_values(param: &Param) -> TokenStream {
+    let field = &param.name;
+    match &param.kind {
+        ParamKind::List(TypeRef::DateTime) => quote!(self.#field.iter().map(crate::runtime::Rfc3339)),
+        _ => quote!(self.#field.iter()),
+    }
+}
+
+/// The suffix of the request method (`""` or `"_opt"`) and the displayable value of a single-valued parameter.
+fn single_value(param: &Param) -> (&'static str, TokenStream) {
+    let field = &param.name;
+    let date_time = matches!(param.kind, ParamKind::Scalar(TypeRef::DateTime));
+    match (param.required, date_time) {
+        // A sent-only enum is `Copy`, so borrowing it for `Display` is needless; its text is what goes out.
+        (true, false) if matches!(param.kind, ParamKind::Scalar(TypeRef::Enum(_))) => ("", quote!(self.#field.as_str())),
+        (true, true) => ("", quote!(crate::runtime::Rfc3339(&self.#field))),
+        (true, false) => ("", quote!(&self.#field)),
+        (false, true) => ("_opt", quote!(self.#field.as_ref().map(crate::runtime::Rfc3339))),
+        (false, false) => ("_opt", quote!(self.#field.as_ref())),
     }
 }
 
@@ -270,24 +352,23 @@ fn send(op: &Operation) -> TokenStream {
 fn path_expression(op: &Operation) -> (TokenStream, TokenStream) {
     let mut bindings = TokenStream::new();
     let mut template = String::new();
-    let mut rest = op.path.as_str();
-    while let Some(start) = rest.find('{') {
-        let Some(length) = rest[start..].find('}') else { break };
-        let wire_name = &rest[start + 1..start + length];
-        template.push_str(&rest[..start]);
-        let param = op.params.iter().find(|p| p.location == ParamLocation::Path && p.wire_name == wire_name);
-        if let Some(param) = param {
-            let field = &param.name;
-            template.push_str(&format!("{{{}}}", param.name));
-            bindings.extend(if *param_type(param) == TypeRef::String {
-                quote!(let #field = crate::runtime::encode_path_segment(&self.#field);)
-            } else {
-                quote!(let #field = crate::runtime::encode_path_segment(&self.#field.to_string());)
-            });
+    for segment in &op.path_segments {
+        match segment {
+            PathSegment::Literal(text) => template.push_str(&text.replace('{', "{{").replace('}', "}}")),
+            PathSegment::Param(index) => {
+                let Some(param) = op.params.get(*index) else { continue };
+                let field = &param.name;
+                template.push_str(&format!("{{{field}}}"));
+                bindings.extend(match &param.kind {
+                    ParamKind::Scalar(TypeRef::String) => quote!(let #field = crate::runtime::encode_path_segment(&self.#field);),
+                    ParamKind::Scalar(TypeRef::DateTime) => {
+                        quote!(let #field = crate::runtime::encode_path_segment(&crate::runtime::Rfc3339(&self.#field).to_string());)
+                    }
+                    _ => quote!(let #field = crate::runtime::encode_path_segment(&self.#field.to_string());),
+                });
+            }
         }
-        rest = &rest[start + length + 1..];
     }
-    template.push_str(rest);
     if bindings.is_empty() {
         (bindings, quote!(#template.to_owned()))
     } else {

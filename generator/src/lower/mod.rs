@@ -23,6 +23,7 @@ use crate::select::Selection;
 
 mod enums;
 mod operations;
+mod params;
 mod types;
 mod unions;
 mod views;

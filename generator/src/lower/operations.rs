@@ -1,14 +1,15 @@
 //! Operations to request builders: parameters, bodies, responses, pagination and `opt_fields` sets.
 
-use openapiv3::{Parameter, ParameterSchemaOrContent, ReferenceOr, Schema, SchemaKind, StatusCode, Type};
+use openapiv3::{ReferenceOr, Schema, SchemaKind, StatusCode, Type};
 
+use super::params::{BuilderNamespace, Located, claim_names, path_segments};
 use super::types::Properties;
 use super::{Context, Lowering, SchemaRef};
 use crate::docs;
 use crate::error::{Result, pointer_push};
 use crate::ir::{
-    Body, OptFieldSet, OptFieldValue, Operation, PageOf, Pagination, Param, ParamKind, ParamLocation, Presence,
-    ResponseBody, RustIdent, TypeName, TypeRef, Usage,
+    Body, Operation, PageOf, Pagination, Param, ParamKind, ParamLocation, Presence,
+    ResponseBody, TypeName, TypeRef, Usage,
 };
 use crate::names::{camel, snake};
 use crate::select::SelectedOperation;
@@ -22,22 +23,27 @@ impl<'s> Lowering<'s> {
         let (Some(method_name), Some(builder_name)) = (snake(&operation_id), camel(&operation_id)) else {
             return Err(self.error(at, format!("operationId `{operation_id}` gives no Rust identifier")));
         };
-        let mut params = self.params(selected, &builder_name)?;
-        params.sort_by_key(|param| !param.required);
-        let body = self.body(selected, &builder_name)?;
+        let mut params = self.params(selected, &builder_name, &method_name)?;
+        let (body, form) = self.body(selected, &builder_name)?;
+        params.extend(form);
+        params.sort_by_key(|located| !located.param.required);
+        let mut names = BuilderNamespace::new();
+        claim_names(self, &mut params, &mut names)?;
+        let body = body.map(|mut body| {
+            body.name = names.claim(&body.name, &[]).ok_or_else(|| self.error(at, "the request body's argument clashes with the builder's names"))?;
+            Ok(body)
+        }).transpose()?;
+        let params: Vec<Param> = params.into_iter().map(|located| located.param).collect();
+        let path_segments = path_segments(self, selected, &params)?;
         let (response, envelope_fields) = self.response(selected, &builder_name)?;
         self.error_models(selected)?;
-        let mut pagination = self.pagination(&response, &envelope_fields, &params);
-        if let Some(pagination) = &mut pagination {
-            pagination.max_page_size = self.limit_maximum(selected)?;
-        }
+        let pagination = self.pagination(&response, &envelope_fields, &params);
         if let (Some(pagination), ResponseBody::Whole(TypeRef::Model(page))) = (&pagination, &response) {
             let page_of = self.page_of(page, pagination.item.clone());
             if let Some(model) = self.models.get_mut(page) {
                 model.page = page_of;
             }
         }
-        self.register_opt_fields(selected, &builder_name, &method_name, &mut params)?;
         let security = op.security.as_ref().unwrap_or(&self.selection.default_security);
         let mut scopes: Vec<String> = Vec::new();
         for scope in security.iter().flat_map(|requirement| requirement.values().flatten()) {
@@ -51,6 +57,7 @@ impl<'s> Lowering<'s> {
             builder_name,
             http_method: selected.method.to_ascii_uppercase(),
             path: selected.path.clone(),
+            path_segments,
             summary: op.summary.as_deref().map(|s| docs::to_rustdoc(s.trim())).unwrap_or_default(),
             description: op.description.as_deref().map(docs::to_rustdoc).unwrap_or_default(),
             scopes,
@@ -61,154 +68,18 @@ impl<'s> Lowering<'s> {
         })
     }
 
-    fn params(&mut self, selected: &'s SelectedOperation, builder_name: &TypeName) -> Result<Vec<Param>> {
-        let op_level = selected.operation.parameters.iter().enumerate().map(|(i, p)| {
-            (p, pointer_push(&pointer_push(&selected.pointer, "parameters"), &i.to_string()))
-        });
-        let path_pointer = selected.pointer.rsplit_once('/').map_or("", |(path, _)| path).to_owned();
-        let path_level = selected.path_parameters.iter().enumerate().map(|(i, p)| {
-            (p, pointer_push(&pointer_push(&path_pointer, "parameters"), &i.to_string()))
-        });
-        // The operation's own parameters come first; a path item's parameter of the same name and location
-        // is overridden by the operation's.
-        let mut resolved: Vec<(&'s Parameter, String)> = Vec::new();
-        for (parameter, pointer) in op_level.chain(path_level) {
-            let parameter = self.resolve_parameter(parameter, &pointer)?;
-            let data = parameter.parameter_data_ref();
-            let overridden = resolved.iter().any(|(p, _)| {
-                p.parameter_data_ref().name == data.name && std::mem::discriminant(*p) == std::mem::discriminant(parameter)
-            });
-            if !overridden {
-                resolved.push((parameter, pointer));
-            }
-        }
-        let mut params: Vec<Param> = Vec::new();
-        for (parameter, pointer) in resolved {
-            let param = self.param(parameter, &pointer, selected, builder_name)?;
-            if let Some(existing) = params.iter().find(|p| p.name == param.name) {
-                return Err(self.error(&pointer, format!("parameters `{}` and `{}` both become `{}`", existing.wire_name, param.wire_name, param.name)));
-            }
-            params.push(param);
-        }
-        for placeholder in placeholders(&selected.path) {
-            if !params.iter().any(|p| p.location == ParamLocation::Path && p.wire_name == placeholder) {
-                return Err(self.error(&selected.pointer, format!("path `{}` has `{{{placeholder}}}` but no path parameter of that name", selected.path)));
-            }
-        }
-        Ok(params)
-    }
-
-    fn param(&mut self, parameter: &'s Parameter, pointer: &str, selected: &SelectedOperation, builder_name: &TypeName) -> Result<Param> {
-        let data = parameter.parameter_data_ref();
-        let location = match parameter {
-            Parameter::Query { .. } => ParamLocation::Query,
-            Parameter::Path { .. } => {
-                if !placeholders(&selected.path).any(|p| p == data.name) {
-                    return Err(self.error(pointer, format!("path parameter `{}` does not appear in the path `{}`", data.name, selected.path)));
-                }
-                ParamLocation::Path
-            }
-            Parameter::Header { .. } => return Err(self.error(pointer, format!("header parameter `{}` is not supported", data.name))),
-            Parameter::Cookie { .. } => return Err(self.error(pointer, format!("cookie parameter `{}` is not supported", data.name))),
-        };
-        let ParameterSchemaOrContent::Schema(schema) = &data.format else {
-            return Err(self.error(pointer, format!("parameter `{}` uses `content`; only `schema` is supported", data.name)));
-        };
-        let doc = data.description.as_deref().map(docs::to_rustdoc).filter(|d| !d.is_empty())
-            .unwrap_or_else(|| format!("The {} parameter.", docs::code_span(&data.name)));
-        let context = Context::new(pointer_push(pointer, "schema"), builder_name.join(&data.name), Usage::Request, None);
-        let kind = if data.name == "opt_fields" && location == ParamLocation::Query {
-            ParamKind::OptFields { set: None }
-        } else {
-            match self.type_of(schema.into(), &context)? {
-                ty @ (TypeRef::String | TypeRef::Integer | TypeRef::Number | TypeRef::Boolean | TypeRef::Enum(_)) => ParamKind::Scalar(ty),
-                TypeRef::DateTime | TypeRef::Date | TypeRef::Secret => ParamKind::Scalar(TypeRef::String),
-                _ => return Err(self.error(pointer, format!("parameter `{}` is not a string, number or boolean; only those are supported", data.name))),
-            }
-        };
-        let rust_name = data.name.strip_prefix("opt_").filter(|_| data.name != "opt_fields").unwrap_or(&data.name);
-        let name = snake(rust_name).ok_or_else(|| self.error(pointer, format!("parameter name `{}` gives no Rust identifier", data.name)))?;
-        if matches!(name.as_str(), "send" | "pages" | "items" | "max_items" | "opt_fields_raw" | "client") {
-            return Err(self.error(pointer, format!("parameter `{}` would clash with the request builder's own `{name}`", data.name)));
-        }
-        Ok(Param { wire_name: data.name.clone(), name, doc, location, required: data.required || location == ParamLocation::Path, kind })
-    }
-
-    /// Gives each `opt_fields` parameter with an enum its typed set, sharing sets between equal enums.
-    fn register_opt_fields(&mut self, selected: &'s SelectedOperation, builder_name: &TypeName, method_name: &RustIdent, params: &mut [Param]) -> Result<()> {
-        for param in params.iter_mut() {
-            let ParamKind::OptFields { set } = &mut param.kind else { continue };
-            let Some((values, pointer)) = self.opt_field_values(selected)? else { continue };
-            let type_name = builder_name.join("OptField");
-            let index = match self.opt_field_sets.iter().position(|s| s.values.iter().map(|v| &v.path).eq(values.iter())) {
-                Some(index) => {
-                    let existing = &mut self.opt_field_sets[index];
-                    existing.aliases.push(type_name);
-                    existing.used_by.push(method_name.clone());
-                    index
-                }
-                None => {
-                    let mut variants: Vec<OptFieldValue> = Vec::new();
-                    for value in &values {
-                        let variant = camel(value).ok_or_else(|| self.error(&pointer, format!("opt_fields value `{value}` gives no Rust identifier")))?;
-                        if let Some(clash) = variants.iter().find(|v| v.variant == variant) {
-                            return Err(self.error(&pointer, format!("opt_fields values `{}` and `{value}` both become the variant `{variant}`", clash.path)));
-                        }
-                        variants.push(OptFieldValue { variant, path: value.clone() });
-                    }
-                    self.opt_field_sets.push(OptFieldSet { name: type_name, aliases: Vec::new(), used_by: vec![method_name.clone()], values: variants });
-                    self.opt_field_sets.len() - 1
-                }
-            };
-            *set = Some(index);
-        }
-        Ok(())
-    }
-
-    /// The enum values of the operation's `opt_fields` parameter, if it lists any.
-    fn opt_field_values(&self, selected: &'s SelectedOperation) -> Result<Option<(Vec<String>, String)>> {
-        let all = selected.path_parameters.iter().chain(&selected.operation.parameters);
-        for parameter in all {
-            let parameter = self.resolve_parameter(parameter, &selected.pointer)?;
-            let data = parameter.parameter_data_ref();
-            if data.name != "opt_fields" {
-                continue;
-            }
-            let ParameterSchemaOrContent::Schema(schema) = &data.format else { continue };
-            let schema = match schema {
-                ReferenceOr::Item(schema) => schema,
-                ReferenceOr::Reference { reference } => self.schema_component(reference, &selected.pointer)?,
-            };
-            let items = match &schema.schema_kind {
-                SchemaKind::Type(Type::Array(array)) => array.items.as_ref(),
-                SchemaKind::Any(any) => any.items.as_ref(),
-                _ => None,
-            };
-            let Some(ReferenceOr::Item(items)) = items else { continue };
-            let values: Vec<String> = match &items.schema_kind {
-                SchemaKind::Type(Type::String(string)) => string.enumeration.iter().flatten().cloned().collect(),
-                SchemaKind::Any(any) => any.enumeration.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect(),
-                _ => Vec::new(),
-            };
-            let mut unique: Vec<String> = Vec::new();
-            for value in values {
-                if !unique.contains(&value) {
-                    unique.push(value);
-                }
-            }
-            if !unique.is_empty() {
-                return Ok(Some((unique, selected.pointer.clone())));
-            }
-        }
-        Ok(None)
-    }
-
-    fn body(&mut self, selected: &'s SelectedOperation, builder_name: &TypeName) -> Result<Option<Body>> {
-        let Some(body) = &selected.operation.request_body else { return Ok(None) };
+    /// The JSON request body, or the parts of a multipart one as form parameters.
+    fn body(&mut self, selected: &'s SelectedOperation, builder_name: &TypeName) -> Result<(Option<Body>, Vec<Located>)> {
+        let Some(body) = &selected.operation.request_body else { return Ok((None, Vec::new())) };
         let at = pointer_push(&selected.pointer, "requestBody");
         let body = self.resolve_request_body(body, &at)?;
         let Some(media) = body.content.get("application/json") else {
-            return Err(self.error(&at, "request body has no `application/json` content; only JSON bodies are supported"));
+            let multipart = body.content.get("multipart/form-data").and_then(|media| media.schema.as_ref());
+            let Some(schema) = multipart else {
+                return Err(self.error(&at, "request body is neither `application/json` nor `multipart/form-data`; only those are supported"));
+            };
+            let schema_pointer = pointer_push(&pointer_push(&pointer_push(&at, "content"), "multipart/form-data"), "schema");
+            return Ok((None, self.form_params(schema.into(), &schema_pointer, builder_name)?));
         };
         let schema_pointer = pointer_push(&pointer_push(&pointer_push(&at, "content"), "application/json"), "schema");
         let Some(schema) = &media.schema else {
@@ -226,7 +97,7 @@ impl<'s> Lowering<'s> {
         let doc = body.description.as_deref().map(docs::to_rustdoc).filter(|d| !d.is_empty())
             .unwrap_or_else(|| "The request body's `data`.".to_owned());
         let name = snake("data").ok_or_else(|| self.error(&schema_pointer, "`data` gives no Rust identifier"))?;
-        Ok(Some(Body { name, ty, doc }))
+        Ok((Some(Body { name, ty, doc }), Vec::new()))
     }
 
     /// The properties of an inline `{data: ...}` envelope object, with the pointer to them.
@@ -322,7 +193,7 @@ impl<'s> Lowering<'s> {
             item,
             offset_param: offset_param.name.clone(),
             limit_param: limit_param.map(|p| p.name.clone()),
-            max_page_size: None,
+            max_page_size: limit_param.and_then(|p| p.maximum),
         })
     }
 
@@ -340,31 +211,4 @@ impl<'s> Lowering<'s> {
             offset_field: field(next_page_model, "offset")?.name,
         })
     }
-
-    /// The `maximum` of the operation's `limit` query parameter, if it has one.
-    fn limit_maximum(&self, selected: &'s SelectedOperation) -> Result<Option<i64>> {
-        for parameter in selected.operation.parameters.iter().chain(&selected.path_parameters) {
-            let parameter = self.resolve_parameter(parameter, &selected.pointer)?;
-            let data = parameter.parameter_data_ref();
-            if data.name != "limit" || !matches!(parameter, Parameter::Query { .. }) {
-                continue;
-            }
-            let ParameterSchemaOrContent::Schema(schema) = &data.format else { return Ok(None) };
-            let schema = match schema {
-                ReferenceOr::Item(schema) => schema,
-                ReferenceOr::Reference { reference } => self.schema_component(reference, &selected.pointer)?,
-            };
-            return Ok(match &schema.schema_kind {
-                SchemaKind::Type(Type::Integer(integer)) => integer.maximum,
-                _ => None,
-            });
-        }
-        Ok(None)
-    }
-}
-
-
-/// The `{name}` placeholders of a path template.
-fn placeholders(path: &str) -> impl Iterator<Item = &str> {
-    path.split('{').skip(1).filter_map(|rest| rest.split_once('}').map(|(name, _)| name))
 }
