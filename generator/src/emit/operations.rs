@@ -30,8 +30,14 @@ fn client_method(op: &Operation, module: &Module) -> TokenStream {
     }).collect();
     let mut inits: Vec<TokenStream> = required.iter().map(|p| {
         let name = &p.name;
-        let value = param_value(p);
-        quote!(#name: #value)
+        match p.kind {
+            ParamKind::Scalar(TypeRef::String) | ParamKind::List(_) => {
+                let value = param_value(p);
+                quote!(#name: #value)
+            }
+            // Stored as it is (enums, numbers): field init shorthand.
+            _ => quote!(#name),
+        }
     }).collect();
     if let Some(body) = &op.body {
         let name = &body.name;
