@@ -61,5 +61,6 @@ pub use runtime::blocking;
 #[cfg(feature = "receiver")]
 pub use runtime::receiver;
 pub use runtime::{
-    ApiError, Client, ClientBuilder, Error, ErrorDetail, OptField, Page, RetryPolicy, Secret, Upload,
+    ApiError, Client, ClientBuilder, Error, ErrorDetail, EventBatch, EventPage, EventReader,
+    OptField, Page, RetryPolicy, Secret, Upload,
 };

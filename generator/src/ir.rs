@@ -255,6 +255,26 @@ pub struct Operation {
     pub response: ResponseBody,
     /// Set when the operation pages through results.
     pub pagination: Option<Pagination>,
+    /// Set when the operation reads an event stream with sync tokens.
+    pub events: Option<EventStream>,
+}
+
+/// An event stream read with sync tokens: a `sync` query parameter, and a response envelope with the events
+/// in `data`, the next token in `sync` and `has_more`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventStream {
+    /// The response model (`GetEventsResponse`).
+    pub page: TypeName,
+    /// The event type.
+    pub event: TypeRef,
+    /// Rust name of the `sync` parameter.
+    pub sync_param: RustIdent,
+    /// Rust names of the response's `data`, `sync` and `has_more` fields.
+    pub events_field: RustIdent,
+    /// See `events_field`.
+    pub sync_field: RustIdent,
+    /// See `events_field`.
+    pub has_more_field: RustIdent,
 }
 
 /// A piece of a path template.

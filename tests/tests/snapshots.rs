@@ -5,6 +5,8 @@
 //! Update snapshots with `INSTA_UPDATE=always cargo test -p asana-client-tests --test snapshots`, then
 //! read the diff: each snapshot is meant to show its rule to a reviewer.
 
+mod scratch;
+
 use generator::{Config, Generated};
 
 /// Reads a fixture spec from `tests/fixtures/`.
@@ -100,6 +102,43 @@ fn docs() {
 fn pagination() {
     let generated = generate_fixture("pagination.yaml", "Widgets");
     insta::assert_snapshot!("pagination", concatenated(&generated));
+}
+
+/// Parameters: comma-joined list, date and date-time query parameters, an integer path parameter overriding the
+/// path item's, clashes with the body and the builder renamed, an operationId shadowing a client method renamed.
+#[test]
+fn parameters() {
+    let generated = generate_fixture("parameters.yaml", "Parts");
+    let warnings: Vec<String> = generated.warnings.iter().map(ToString::to_string).collect();
+    assert_eq!(warnings, ["parameters.yaml#/paths/~1timeouts/get: operationId `withTimeout` would shadow the client's own method `with_timeout`: generated as `with_timeout_operation`"]);
+    insta::assert_snapshot!("parameters", concatenated(&generated));
+}
+
+/// A `multipart/form-data` body: its parts are form parameters, the binary one a `crate::Upload`.
+#[test]
+fn multipart() {
+    insta::assert_snapshot!("multipart", concatenated(&generate_fixture("multipart.yaml", "Files")));
+}
+
+/// An event stream read with sync tokens gets `reader()`; an operation without `has_more` does not.
+#[test]
+fn events() {
+    let generated = generate_fixture("events.yaml", "Changes");
+    let changes = file(&generated, "src/api/changes.rs");
+    assert_eq!(changes.matches("pub fn reader(").count(), 1, "only getChanges reads an event stream");
+    insta::assert_snapshot!("events", concatenated(&generated));
+}
+
+/// The operation constructs above compile, with the runtime they call, without clippy or rustdoc warnings.
+#[test]
+fn operation_fixtures_generate_clients_that_pass_clippy() {
+    let clients: Vec<(String, Generated)> = [("parameters", "Parts"), ("multipart", "Files"), ("events", "Changes")]
+        .into_iter()
+        .map(|(name, tag)| (name.to_owned(), generate_fixture(&format!("{name}.yaml"), tag)))
+        .collect();
+    if let Err(output) = scratch::clippy_clients("operation-fixtures", &clients, scratch::Features::Default) {
+        panic!("a client generated from an operation fixture does not pass clippy {output}");
+    }
 }
 
 /// Equal `opt_fields` enums share one type (with an alias per operation); other sets get their own;

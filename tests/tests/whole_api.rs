@@ -80,3 +80,32 @@ fn every_tag_generates_a_client_that_passes_clippy_and_rustdoc() {
         panic!("a whole-API client does not pass clippy or rustdoc {output}");
     }
 }
+
+/// Operations are renamed when they would take the name of a method the hand-written runtime gives `Client`:
+/// the generator's list of those names must hold every one of them.
+#[test]
+fn the_generator_knows_every_method_of_the_hand_written_client() {
+    let runtime = project_root().join("generated/src/runtime");
+    let mut files = vec![runtime.join("client.rs"), runtime.join("receiver/mod.rs")];
+    files.retain(|file| file.exists());
+    let mut methods = Vec::new();
+    for file in files {
+        let text = fs::read_to_string(&file).unwrap_or_else(|err| panic!("{}: {err}", file.display()));
+        let mut inside = false;
+        for line in text.lines() {
+            if line.starts_with("impl Client {") || line.starts_with("impl crate::Client {") {
+                inside = true;
+            } else if line.starts_with('}') {
+                inside = false;
+            } else if inside {
+                let signature = line.trim_start().trim_start_matches("pub(crate) ").trim_start_matches("pub ").trim_start_matches("async ");
+                if let Some(name) = signature.strip_prefix("fn ").and_then(|rest| rest.split(['(', '<']).next()) {
+                    methods.push(name.to_owned());
+                }
+            }
+        }
+    }
+    assert!(methods.iter().any(|m| m == "with_timeout"), "found the client's methods: {methods:?}");
+    let unknown: Vec<&String> = methods.iter().filter(|m| !generator::lower::CLIENT_METHODS.contains(&m.as_str())).collect();
+    assert!(unknown.is_empty(), "add these to generator::lower::CLIENT_METHODS: {unknown:?}");
+}

@@ -6,6 +6,7 @@
 pub mod blocking;
 mod client;
 mod error;
+mod events;
 mod opt_fields;
 mod pagination;
 #[cfg(feature = "receiver")]
@@ -17,6 +18,12 @@ mod upload;
 
 pub use client::{Client, ClientBuilder};
 pub use error::{ApiError, Error, ErrorDetail};
+pub use events::{EventBatch, EventPage, EventReader};
+#[allow(
+    unused_imports,
+    reason = "generated code uses this only when its spec has event-stream operations"
+)]
+pub(crate) use events::SyncedRequest;
 pub use opt_fields::OptField;
 #[allow(
     unused_imports,

@@ -254,6 +254,67 @@ mod tests {
         assert!(error.contains("a.txt") && error.contains("not a type"), "{error}");
     }
 
+    /// Serves one request on a local port, answering `{}`; gives back its head and body.
+    async fn capture_one_request() -> (String, tokio::task::JoinHandle<(String, Vec<u8>)>) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let server = tokio::spawn(async move {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            let mut received = Vec::new();
+            let mut buffer = [0; 4096];
+            let (head, body_start, length) = loop {
+                let read = socket.read(&mut buffer).await.unwrap();
+                received.extend_from_slice(&buffer[..read]);
+                let text = String::from_utf8_lossy(&received).into_owned();
+                if let Some(end) = text.find("\r\n\r\n") {
+                    let head = text[..end].to_ascii_lowercase();
+                    let length = head
+                        .lines()
+                        .find_map(|line| line.strip_prefix("content-length: "))
+                        .map_or(0, |value| value.trim().parse().unwrap());
+                    break (head, end + 4, length);
+                }
+            };
+            while received.len() < body_start + length {
+                let read = socket.read(&mut buffer).await.unwrap();
+                received.extend_from_slice(&buffer[..read]);
+            }
+            let reply = "HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}";
+            socket.write_all(reply.as_bytes()).await.unwrap();
+            (head, received[body_start..].to_vec())
+        });
+        (url, server)
+    }
+
+    #[tokio::test]
+    async fn a_form_is_sent_as_a_multipart_upload() {
+        let (url, server) = capture_one_request().await;
+        let client = crate::Client::builder().token("0/token").base_url(url).build().unwrap();
+        let form = Form::default()
+            .text("parent", "123")
+            .file("file", Upload::bytes("notes.txt", "hello").content_type("text/plain"));
+        let request =
+            crate::runtime::Request::new("createAttachmentForObject", reqwest::Method::POST, "/attachments".into())
+                .multipart(form);
+        let answer: serde_json::Value = client.send_json(request).await.unwrap();
+        assert_eq!(answer, serde_json::json!({}));
+        let (head, body) = server.await.unwrap();
+        let body = String::from_utf8(body).unwrap().to_ascii_lowercase();
+        let boundary = head
+            .lines()
+            .find_map(|line| line.strip_prefix("content-type: multipart/form-data; boundary="))
+            .unwrap_or_else(|| panic!("a multipart content type in {head}"));
+        assert!(head.contains("content-length: "), "every part's length is known: {head}");
+        assert!(body.starts_with(&format!("--{boundary}\r\n")), "{body}");
+        assert!(body.contains("content-disposition: form-data; name=\"parent\"\r\n\r\n123\r\n"), "{body}");
+        assert!(
+            body.contains("name=\"file\"; filename=\"notes.txt\"\r\ncontent-type: text/plain\r\n\r\nhello\r\n"),
+            "{body}"
+        );
+        assert!(body.ends_with(&format!("--{boundary}--\r\n")), "{body}");
+    }
+
     #[test]
     fn debug_never_shows_the_content() {
         let upload = Upload::bytes("secret.txt", "the content");

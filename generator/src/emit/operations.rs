@@ -30,12 +30,11 @@ fn client_method(op: &Operation, module: &Module) -> TokenStream {
     }).collect();
     let mut inits: Vec<TokenStream> = required.iter().map(|p| {
         let name = &p.name;
-        match p.kind {
+        match &p.kind {
             ParamKind::Scalar(TypeRef::String) | ParamKind::List(_) => {
                 let value = param_value(p);
                 quote!(#name: #value)
             }
-            // Stored as it is (enums, numbers): field init shorthand.
             _ => quote!(#name),
         }
     }).collect();
@@ -214,6 +213,7 @@ fn builder(op: &Operation) -> TokenStream {
     let setters = op.params.iter().filter(|p| !p.required).map(setter);
     let send = send(op);
     let pagination = pagination(op);
+    let events = event_stream(op);
     quote! {
         #doc
         #[derive(Debug, Clone)]
@@ -227,7 +227,44 @@ fn builder(op: &Operation) -> TokenStream {
             #send
         }
         #pagination
+        #events
     }
+}
+
+fn event_stream(op: &Operation) -> Option<TokenStream> {
+    let events = op.events.as_ref()?;
+    let name = &op.builder_name;
+    let page = &events.page;
+    let event = type_tokens(&events.event, Scope::Api);
+    let sync = &events.sync_param;
+    let (events_field, sync_field, has_more_field) = (&events.events_field, &events.sync_field, &events.has_more_field);
+    Some(quote! {
+        impl<'a> #name<'a> {
+            #[doc = " Reads the event stream batch by batch, keeping the sync token from one batch to the next"]
+            #[doc = " (starting from the one set with `sync`, if any); see [`EventReader`](crate::EventReader)."]
+            pub fn reader(self) -> crate::EventReader<Self> {
+                crate::EventReader::new(self)
+            }
+        }
+        impl<'a> crate::runtime::SyncedRequest<'a> for #name<'a> {
+            type Page = crate::models::#page;
+            fn sync(&self) -> Option<&str> {
+                self.#sync.as_deref()
+            }
+            fn set_sync(&mut self, sync: String) {
+                self.#sync = Some(sync);
+            }
+            fn fetch(self) -> impl Future<Output = Result<crate::models::#page, crate::Error>> + Send + 'a {
+                self.send()
+            }
+        }
+        impl crate::EventPage for crate::models::#page {
+            type Event = #event;
+            fn into_parts(self) -> (Vec<#event>, Option<String>, bool) {
+                (self.#events_field, self.#sync_field, self.#has_more_field.unwrap_or(false))
+            }
+        }
+    })
 }
 
 fn setter(param: &Param) -> TokenStream {
@@ -367,10 +404,14 @@ fn path_expression(op: &Operation) -> (TokenStream, TokenStream) {
                 template.push_str(&format!("{{{field}}}"));
                 bindings.extend(match &param.kind {
                     ParamKind::Scalar(TypeRef::String) => quote!(let #field = crate::runtime::encode_path_segment(&self.#field);),
-                    ParamKind::Scalar(TypeRef::DateTime) => {
-                        quote!(let #field = crate::runtime::encode_path_segment(&crate::runtime::Rfc3339(&self.#field).to_string());)
-                    }
-                    _ => quote!(let #field = crate::runtime::encode_path_segment(&self.#field.to_string());),
+                    ParamKind::Scalar(TypeRef::DateTime) => quote! {
+                        let #field = crate::runtime::Rfc3339(&self.#field).to_string();
+                        let #field = crate::runtime::encode_path_segment(&#field);
+                    },
+                    _ => quote! {
+                        let #field = self.#field.to_string();
+                        let #field = crate::runtime::encode_path_segment(&#field);
+                    },
                 });
             }
         }
@@ -439,3 +480,68 @@ fn pagination(op: &Operation) -> Option<TokenStream> {
     })
 }
 
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ir::Operation;
+    use crate::names::{camel, snake};
+
+    fn param(wire_name: &str, location: ParamLocation, required: bool, kind: ParamKind) -> Param {
+        let name = snake(wire_name).expect("an identifier");
+        Param { wire_name: wire_name.to_owned(), name, doc: "Doc.".to_owned(), location, required, kind, maximum: None }
+    }
+
+    fn operation(params: Vec<Param>, path_segments: Vec<PathSegment>) -> Operation {
+        Operation {
+            operation_id: "doThing".to_owned(),
+            method_name: snake("doThing").expect("an identifier"),
+            builder_name: camel("doThing").expect("a type name"),
+            http_method: "POST".to_owned(),
+            path: "/things/{n}".to_owned(),
+            path_segments,
+            summary: String::new(),
+            description: String::new(),
+            scopes: Vec::new(),
+            params,
+            body: None,
+            response: ResponseBody::Whole(TypeRef::Json),
+            pagination: None,
+            events: None,
+        }
+    }
+
+    fn compact(tokens: TokenStream) -> String {
+        tokens.to_string().replace(' ', "")
+    }
+
+    #[test]
+    fn send_reads_the_parsed_path_and_each_parameter_kind() {
+        let op = operation(
+            vec![
+                param("n", ParamLocation::Path, true, ParamKind::Scalar(TypeRef::Integer)),
+                param("ids", ParamLocation::Query, false, ParamKind::List(TypeRef::String)),
+                param("since", ParamLocation::Query, false, ParamKind::Scalar(TypeRef::DateTime)),
+                param("file", ParamLocation::Form, false, ParamKind::File),
+                param("parent", ParamLocation::Form, true, ParamKind::Scalar(TypeRef::String)),
+            ],
+            vec![PathSegment::Literal("/things/".to_owned()), PathSegment::Param(0), PathSegment::Literal("/{x}".to_owned())],
+        );
+        let send = compact(send(&op));
+        assert!(send.contains("letn=self.n.to_string();letn=crate::runtime::encode_path_segment(&n);"), "{send}");
+        assert!(send.contains(r#"format!("/things/{n}/{{x}}")"#), "literal braces are escaped: {send}");
+        assert!(send.contains(r#".query_list("ids",self.ids.iter())"#), "{send}");
+        assert!(send.contains(r#".query_opt("since",self.since.as_ref().map(crate::runtime::Rfc3339))"#), "{send}");
+        assert!(send.contains(r#"crate::runtime::Form::default().file_opt("file",self.file).text("parent",&self.parent)"#), "{send}");
+    }
+
+    #[test]
+    fn list_and_file_arguments() {
+        let list = param("ids", ParamLocation::Query, true, ParamKind::List(TypeRef::String));
+        assert_eq!(compact(param_argument_type(&list)), "implIntoIterator<Item=implInto<String>>");
+        assert_eq!(compact(param_field_type(&list)), "Vec<String>");
+        let file = param("file", ParamLocation::Form, false, ParamKind::File);
+        assert_eq!(compact(param_field_type(&file)), "Option<crate::Upload>");
+        assert!(compact(setter(&file)).contains("self.file=Some(file);"));
+    }
+}

@@ -8,7 +8,7 @@ use super::{Context, Lowering, SchemaRef};
 use crate::docs;
 use crate::error::{Result, pointer_push};
 use crate::ir::{
-    Body, Operation, PageOf, Pagination, Param, ParamKind, ParamLocation, Presence,
+    Body, EventStream, Operation, PageOf, Pagination, Param, ParamKind, ParamLocation, Presence,
     ResponseBody, TypeName, TypeRef, Usage,
 };
 use crate::names::{camel, snake};
@@ -27,17 +27,22 @@ impl<'s> Lowering<'s> {
         let (body, form) = self.body(selected, &builder_name)?;
         params.extend(form);
         params.sort_by_key(|located| !located.param.required);
+        // Names are claimed in the order of the `Client` method's arguments, then the builder's setters.
         let mut names = BuilderNamespace::new();
-        claim_names(self, &mut params, &mut names)?;
+        let first_optional = params.iter().position(|located| !located.param.required).unwrap_or(params.len());
+        let (required, optional) = params.split_at_mut(first_optional);
+        claim_names(self, required, &mut names)?;
         let body = body.map(|mut body| {
             body.name = names.claim(&body.name, &[]).ok_or_else(|| self.error(at, "the request body's argument clashes with the builder's names"))?;
             Ok(body)
         }).transpose()?;
+        claim_names(self, optional, &mut names)?;
         let params: Vec<Param> = params.into_iter().map(|located| located.param).collect();
         let path_segments = path_segments(self, selected, &params)?;
         let (response, envelope_fields) = self.response(selected, &builder_name)?;
         self.error_models(selected)?;
         let pagination = self.pagination(&response, &envelope_fields, &params);
+        let events = self.event_stream(&response, &params);
         if let (Some(pagination), ResponseBody::Whole(TypeRef::Model(page))) = (&pagination, &response) {
             let page_of = self.page_of(page, pagination.item.clone());
             if let Some(model) = self.models.get_mut(page) {
@@ -65,6 +70,32 @@ impl<'s> Lowering<'s> {
             body,
             response,
             pagination,
+            events,
+        })
+    }
+
+    /// An operation reads an event stream when it takes an optional `sync` string and its response envelope has
+    /// a list in `data`, a string `sync` and a boolean `has_more`.
+    fn event_stream(&self, response: &ResponseBody, params: &[Param]) -> Option<EventStream> {
+        let ResponseBody::Whole(TypeRef::Model(page)) = response else { return None };
+        let sync_param = params.iter().find(|p| {
+            p.wire_name == "sync" && p.location == ParamLocation::Query && !p.required && p.kind == ParamKind::Scalar(TypeRef::String)
+        })?;
+        let model = self.models.get(page)?;
+        let field = |json_name: &str, wanted: &dyn Fn(&TypeRef) -> bool| {
+            model.fields.iter().find(|f| f.json_name == json_name && wanted(&f.ty) && !f.boxed)
+        };
+        let events = field("data", &|ty| matches!(ty, TypeRef::List(_)))?;
+        let TypeRef::List(event) = &events.ty else { return None };
+        let sync = field("sync", &|ty| *ty == TypeRef::String).filter(|f| f.presence == Presence::Optional)?;
+        let has_more = field("has_more", &|ty| *ty == TypeRef::Boolean).filter(|f| f.presence == Presence::Optional)?;
+        (events.presence == Presence::Required).then(|| EventStream {
+            page: page.clone(),
+            event: (**event).clone(),
+            sync_param: sync_param.name.clone(),
+            events_field: events.name.clone(),
+            sync_field: sync.name.clone(),
+            has_more_field: has_more.name.clone(),
         })
     }
 

@@ -19,7 +19,7 @@ use crate::select::SelectedOperation;
 
 /// Names every request builder has of its own: its client, `send`, and the pagination and event-stream
 /// methods (reserved on every builder, so that a parameter keeps its name when an operation starts paging).
-const BUILDER_ITEMS: &[&str] = &["client", "send", "pages", "items", "max_items", "events"];
+const BUILDER_ITEMS: &[&str] = &["client", "send", "pages", "items", "max_items", "reader"];
 
 /// A parameter while its operation is lowered: the IR value plus where it came from, for errors.
 pub(super) struct Located {
@@ -144,14 +144,15 @@ impl<'s> Lowering<'s> {
     pub(super) fn param_kind(&self, ty: TypeRef, wire_name: &str, pointer: &str) -> Result<ParamKind> {
         let scalar = |ty: TypeRef| match ty {
             TypeRef::Secret => Some(TypeRef::String),
-            TypeRef::String | TypeRef::Integer | TypeRef::Number | TypeRef::Boolean | TypeRef::Date | TypeRef::DateTime | TypeRef::Enum(_) => Some(ty),
+            TypeRef::String | TypeRef::Integer | TypeRef::Number | TypeRef::Boolean | TypeRef::Date | TypeRef::DateTime
+            | TypeRef::Enum(_) => Some(ty),
             _ => None,
         };
         match ty {
             TypeRef::List(item) => scalar(*item).map(ParamKind::List),
             ty => scalar(ty).map(ParamKind::Scalar),
         }
-        .ok_or_else(|| self.error(pointer, format!("parameter `{wire_name}` is not a string, number, boolean, date or a list of them; only those are supported")))
+        .ok_or_else(|| self.error(pointer, format!("parameter `{wire_name}` is not a string, number, boolean, date, enum or a list of them; only those are supported")))
     }
 
     /// The schema of a parameter, through a `$ref` if it has one.
@@ -314,4 +315,49 @@ fn opt_field_values(schema: &Schema) -> Vec<String> {
         }
     }
     unique
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ident(name: &str) -> RustIdent {
+        snake(name).expect("an identifier")
+    }
+
+    #[test]
+    fn clashing_names_get_a_suffix_and_builder_items_are_reserved() {
+        let mut names = BuilderNamespace::new();
+        assert_eq!(names.claim(&ident("workspace"), &[]), Some(ident("workspace")));
+        assert_eq!(names.claim(&ident("send"), &[]), Some(ident("send_param")));
+        assert_eq!(names.claim(&ident("workspace"), &[]), Some(ident("workspace_param")));
+        assert_eq!(names.claim(&ident("workspace"), &[]), None, "both spellings taken");
+    }
+
+    #[test]
+    fn extra_methods_claim_their_names_too() {
+        let mut names = BuilderNamespace::new();
+        assert_eq!(names.claim(&ident("opt_fields"), &["_raw"]), Some(ident("opt_fields")));
+        assert_eq!(names.claim(&ident("opt_fields_raw"), &[]), Some(ident("opt_fields_raw_param")));
+    }
+
+    #[test]
+    fn lists_are_comma_joined_unless_explicitly_exploded() {
+        let query = |explode: Option<bool>| {
+            let text = format!(
+                "name: ids\nin: query\nschema: {{type: array, items: {{type: string}}}}\n{}",
+                explode.map(|e| format!("explode: {e}\n")).unwrap_or_default()
+            );
+            serde_yaml::from_str::<Parameter>(&text).expect("a parameter")
+        };
+        assert!(comma_joined(&query(None)));
+        assert!(comma_joined(&query(Some(false))));
+        assert!(!comma_joined(&query(Some(true))));
+    }
+
+    #[test]
+    fn placeholders_of_a_template() {
+        assert_eq!(placeholders("/a/{b}/c/{d_e}").collect::<Vec<_>>(), ["b", "d_e"]);
+        assert_eq!(placeholders("/plain").count(), 0);
+    }
 }

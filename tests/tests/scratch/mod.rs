@@ -90,10 +90,19 @@ fn copy_hand_written_crate(from: &Path, to: &Path, suffix: &str) {
             fs::copy(from.join(file), to.join(file)).expect("copy hand-written file");
         }
     }
-    for entry in fs::read_dir(from.join("src/runtime")).expect("read runtime dir") {
-        let path = entry.expect("runtime entry").path();
-        if path.is_file() {
-            fs::copy(&path, to.join("src/runtime").join(path.file_name().expect("file name"))).expect("copy runtime file");
+    copy_dir(&from.join("src/runtime"), &to.join("src/runtime"));
+}
+
+/// Copies a directory tree (the runtime has modules in subdirectories, such as `receiver/`).
+fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).expect("create dir");
+    for entry in fs::read_dir(from).expect("read dir") {
+        let path = entry.expect("dir entry").path();
+        let target = to.join(path.file_name().expect("file name"));
+        if path.is_dir() {
+            copy_dir(&path, &target);
+        } else {
+            fs::copy(&path, &target).expect("copy runtime file");
         }
     }
 }
