@@ -382,6 +382,8 @@ fn single_value(param: &Param) -> (&'static str, TokenStream) {
     let field = &param.name;
     let date_time = matches!(param.kind, ParamKind::Scalar(TypeRef::DateTime));
     match (param.required, date_time) {
+        // A sent-only enum is `Copy`, so borrowing it for `Display` is needless; its text is what goes out.
+        (true, false) if matches!(param.kind, ParamKind::Scalar(TypeRef::Enum(_))) => ("", quote!(self.#field.as_str())),
         (true, true) => ("", quote!(crate::runtime::Rfc3339(&self.#field))),
         (true, false) => match &param.kind {
             ParamKind::Scalar(TypeRef::String) => ("", quote!(&self.#field)),
