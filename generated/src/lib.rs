@@ -62,4 +62,7 @@ pub use api::*;
 pub use runtime::blocking;
 #[cfg(feature = "receiver")]
 pub use runtime::receiver;
-pub use runtime::{ApiError, Client, ClientBuilder, Error, ErrorDetail, OptField, Page, RetryPolicy, Secret};
+pub use runtime::{
+    ApiError, Client, ClientBuilder, Error, ErrorDetail, EventBatch, EventPage, EventReader,
+    OptField, Page, RetryPolicy, Secret, Upload,
+};

@@ -46,6 +46,49 @@ impl Error {
     }
 }
 
+/// Every problem a failed run found, in the order found (at least one).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Errors(Vec<Error>);
+
+impl Errors {
+    /// The problems; `None` when there are none, so that a run with no problems cannot fail.
+    pub fn new(mut errors: Vec<Error>) -> Option<Errors> {
+        let mut seen = Vec::new();
+        // Several operations reaching one bad schema report it once.
+        errors.retain(|error| if seen.contains(error) { false } else { seen.push(error.clone()); true });
+        (!errors.is_empty()).then_some(Errors(errors))
+    }
+
+    /// The problems, in the order found.
+    pub fn all(&self) -> &[Error] {
+        &self.0
+    }
+}
+
+impl From<Error> for Errors {
+    fn from(error: Error) -> Self {
+        Errors(vec![error])
+    }
+}
+
+impl fmt::Display for Errors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut errors = self.0.iter();
+        if let Some(first) = errors.next() {
+            write!(f, "{first}")?;
+        }
+        for error in errors {
+            write!(f, "\n{error}")?;
+        }
+        if self.0.len() > 1 {
+            write!(f, "\n({} problems)", self.0.len())?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Errors {}
+
 /// Result of a generator stage.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 

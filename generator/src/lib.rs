@@ -18,7 +18,7 @@ pub mod select;
 pub mod surface;
 
 pub use config::Config;
-pub use error::{Error, Location, Result};
+pub use error::{Error, Errors, Location, Result};
 pub use format::GeneratedFile;
 
 /// The generated files plus counts for the one-line summary.
@@ -32,14 +32,22 @@ pub struct Generated {
     pub models: usize,
     /// The API surface; also one of `files`, as JSON.
     pub surface: surface::Surface,
+    /// What the run left out or changed and says so (configured tags without operations, skipped or
+    /// renamed operations), each at its place.
+    pub warnings: Vec<Error>,
 }
 
 /// Runs the whole pipeline on the text of a spec; `spec_file` names it in errors and in the header.
-pub fn generate(spec_file: &str, spec_text: &str, config: &Config) -> Result<Generated> {
+///
+/// A failed run reports every problem that `select` and `lower` found, not only the first.
+pub fn generate(spec_file: &str, spec_text: &str, config: &Config) -> Result<Generated, Errors> {
     let document = load::Document::parse(spec_file, spec_text)?;
     let selection = select::select(&document, config)?;
-    let api = lower::lower(&selection, config)?;
-    render(&api)
+    let mut warnings = selection.warnings.clone();
+    let api = lower::lower(&selection, config, &mut warnings)?;
+    let mut generated = render(&api)?;
+    generated.warnings = warnings;
+    Ok(generated)
 }
 
 /// Emits and formats the files for an IR (also used by tests that build the IR by hand).
@@ -57,5 +65,6 @@ pub fn render(api: &ir::Api) -> Result<Generated> {
         operations: api.modules.iter().map(|m| m.operations.len()).sum(),
         models: api.models.len(),
         surface,
+        warnings: Vec::new(),
     })
 }

@@ -1,4 +1,9 @@
 //! Rust names for spec names: heck's case conversions plus the fixes that make them valid identifiers.
+//!
+//! [`RustIdent`] and [`TypeName`] can only be made here, so every name the IR carries has been checked
+//! once: `emit` turns them into tokens without looking at them again.
+
+use std::fmt;
 
 use heck::{ToSnakeCase, ToUpperCamelCase};
 
@@ -13,8 +18,78 @@ const KEYWORDS: &[&str] = &[
 /// Type names that would shadow what generated code uses unqualified.
 const RESERVED_TYPES: &[&str] = &["Self", "Option", "Vec", "String", "Result", "Box", "Some", "None", "Ok", "Err"];
 
+/// A `snake_case` Rust identifier: a field, parameter, method or module name. Valid by construction.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RustIdent(String);
+
+/// An `UpperCamelCase` Rust type or variant name. Valid by construction.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TypeName(String);
+
+impl RustIdent {
+    /// The identifier's text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TypeName {
+    /// The name's text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// This name followed by the camel-cased `suffix` (`Widget` + `color` -> `WidgetColor`); `suffix` may be
+    /// anything, since the result starts with a valid name and only letters and digits are appended.
+    pub fn join(&self, suffix: &str) -> TypeName {
+        let suffix = identifier_chars(suffix).to_upper_camel_case();
+        let mut joined = self.0.trim_end_matches('_').to_owned();
+        joined.push_str(&suffix);
+        if RESERVED_TYPES.contains(&joined.as_str()) {
+            joined.push('_');
+        }
+        TypeName(joined)
+    }
+}
+
+impl fmt::Display for RustIdent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Display for TypeName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl PartialEq<str> for RustIdent {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for RustIdent {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl PartialEq<str> for TypeName {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for TypeName {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
 /// `snake_case` name for a field, parameter or method; `None` when nothing identifier-like is left.
-pub fn snake(name: &str) -> Option<String> {
+pub fn snake(name: &str) -> Option<RustIdent> {
     let cleaned = identifier_chars(name);
     let mut snake = cleaned.to_snake_case();
     if snake.is_empty() {
@@ -26,11 +101,11 @@ pub fn snake(name: &str) -> Option<String> {
     if KEYWORDS.contains(&snake.as_str()) || snake == "_" {
         snake.push('_');
     }
-    Some(snake)
+    Some(RustIdent(snake))
 }
 
 /// `UpperCamelCase` name for a type or variant; `None` when nothing identifier-like is left.
-pub fn camel(name: &str) -> Option<String> {
+pub fn camel(name: &str) -> Option<TypeName> {
     let cleaned = identifier_chars(name);
     let mut camel = cleaned.to_upper_camel_case();
     if camel.is_empty() {
@@ -42,7 +117,7 @@ pub fn camel(name: &str) -> Option<String> {
     if RESERVED_TYPES.contains(&camel.as_str()) {
         camel.push('_');
     }
-    Some(camel)
+    Some(TypeName(camel))
 }
 
 /// Replaces everything but ASCII letters and digits by word breaks, so that `resource.name`, `X-Hook-Secret`
@@ -55,22 +130,40 @@ fn identifier_chars(name: &str) -> String {
 mod tests {
     use super::*;
 
+    fn snake_str(name: &str) -> Option<String> {
+        snake(name).map(|ident| ident.as_str().to_owned())
+    }
+
+    fn camel_str(name: &str) -> Option<String> {
+        camel(name).map(|name| name.as_str().to_owned())
+    }
+
     #[test]
     fn snake_names() {
-        assert_eq!(snake("X-Hook-Secret").as_deref(), Some("x_hook_secret"));
-        assert_eq!(snake("type").as_deref(), Some("type_"));
-        assert_eq!(snake("opt_pretty").as_deref(), Some("opt_pretty"));
-        assert_eq!(snake("webhookGid").as_deref(), Some("webhook_gid"));
-        assert_eq!(snake("2fa").as_deref(), Some("n_2fa"));
-        assert_eq!(snake("...").as_deref(), None);
+        assert_eq!(snake_str("X-Hook-Secret").as_deref(), Some("x_hook_secret"));
+        assert_eq!(snake_str("type").as_deref(), Some("type_"));
+        assert_eq!(snake_str("opt_pretty").as_deref(), Some("opt_pretty"));
+        assert_eq!(snake_str("webhookGid").as_deref(), Some("webhook_gid"));
+        assert_eq!(snake_str("2fa").as_deref(), Some("n_2fa"));
+        assert_eq!(snake_str("...").as_deref(), None);
     }
 
     #[test]
     fn camel_names() {
-        assert_eq!(camel("resource.name").as_deref(), Some("ResourceName"));
-        assert_eq!(camel("filters.resource_subtype").as_deref(), Some("FiltersResourceSubtype"));
-        assert_eq!(camel("getWebhooks").as_deref(), Some("GetWebhooks"));
-        assert_eq!(camel("Option").as_deref(), Some("Option_"));
-        assert_eq!(camel("404").as_deref(), Some("N404"));
+        assert_eq!(camel_str("resource.name").as_deref(), Some("ResourceName"));
+        assert_eq!(camel_str("filters.resource_subtype").as_deref(), Some("FiltersResourceSubtype"));
+        assert_eq!(camel_str("getWebhooks").as_deref(), Some("GetWebhooks"));
+        assert_eq!(camel_str("Option").as_deref(), Some("Option_"));
+        assert_eq!(camel_str("404").as_deref(), Some("N404"));
+    }
+
+    #[test]
+    fn joined_names_stay_identifiers() {
+        let widget = camel("widget").unwrap();
+        assert_eq!(widget.join("color"), "WidgetColor");
+        assert_eq!(widget.join("x-hook.secret"), "WidgetXHookSecret");
+        assert_eq!(widget.join("..."), "Widget");
+        assert_eq!(camel("Option").unwrap().join("Item"), "OptionItem");
+        assert_eq!(camel("Option").unwrap().join(""), "Option_");
     }
 }

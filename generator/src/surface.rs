@@ -36,6 +36,12 @@ pub struct Surface {
     pub operations: BTreeMap<String, OperationSurface>,
     /// Models by type name: field name -> Rust type as written in the struct.
     pub models: BTreeMap<String, BTreeMap<String, String>>,
+    /// String enums by type name: their values on the wire.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub enums: BTreeMap<String, Vec<String>>,
+    /// Unions by type name: their variants.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub unions: BTreeMap<String, Vec<String>>,
 }
 
 /// One operation as callers use it.
@@ -62,24 +68,36 @@ impl Surface {
     pub fn of(api: &Api) -> Surface {
         let mut surface = Surface::default();
         for model in &api.models {
-            let fields = model.fields.iter().map(|field| (field.name.clone(), field_type(field))).collect();
-            surface.models.insert(model.name.clone(), fields);
+            let fields = model.fields.iter().map(|field| (field.name.to_string(), field_type(field))).collect();
+            surface.models.insert(model.name.to_string(), fields);
+        }
+        for string_enum in &api.enums {
+            surface.enums.insert(string_enum.name.to_string(), string_enum.values.iter().map(|v| v.wire.clone()).collect());
+        }
+        for union in &api.unions {
+            surface.unions.insert(union.name.to_string(), union.variants.iter().map(|v| v.name.to_string()).collect());
         }
         for operation in api.modules.iter().flat_map(|module| &module.operations) {
             let params = operation.params.iter().map(|param| {
                 let ty = match &param.kind {
                     ParamKind::Scalar(ty) => rust_type(ty),
+                    ParamKind::List(item) => format!("Vec<{}>", rust_type(item)),
+                    ParamKind::File => "Upload".to_owned(),
                     ParamKind::OptFields { .. } => "opt_fields".to_owned(),
                 };
-                let place = if param.location == ParamLocation::Path { " (path)" } else { "" };
+                let place = match param.location {
+                    ParamLocation::Path => " (path)",
+                    ParamLocation::Query => "",
+                    ParamLocation::Form => " (form)",
+                };
                 let requirement = if param.required { "required" } else { "optional" };
-                (param.name.clone(), format!("{requirement} {ty}{place}"))
+                (param.name.to_string(), format!("{requirement} {ty}{place}"))
             });
-            let opt_fields = operation.params.iter().find_map(|param| match param.kind {
-                ParamKind::OptFields { set: Some(index) } => api.opt_field_sets.get(index),
+            let opt_fields = operation.params.iter().find_map(|param| match &param.kind {
+                ParamKind::OptFields { set: Some(set) } => api.opt_field_sets.get(set.set),
                 _ => None,
             });
-            surface.operations.insert(operation.method_name.clone(), OperationSurface {
+            surface.operations.insert(operation.method_name.to_string(), OperationSurface {
                 endpoint: format!("{} {}", operation.http_method, operation.path),
                 params: params.collect(),
                 body: operation.body.as_ref().map(|body| rust_type(&body.ty)),
@@ -132,7 +150,8 @@ fn rust_type(ty: &TypeRef) -> String {
         TypeRef::Number => "f64".to_owned(),
         TypeRef::Boolean => "bool".to_owned(),
         TypeRef::Json => "serde_json::Value".to_owned(),
-        TypeRef::Model(name) => name.clone(),
+        TypeRef::Model(name) | TypeRef::Enum(name) => name.to_string(),
+        TypeRef::Map(value) => format!("BTreeMap<String, {}>", rust_type(value)),
         TypeRef::List(item) => format!("Vec<{}>", rust_type(item)),
     }
 }
@@ -227,8 +246,38 @@ pub fn diff(old: &Surface, new: &Surface) -> Vec<Change> {
     for name in new.models.keys().filter(|name| !old.models.contains_key(*name)) {
         push(Impact::Additive, format!("model `{name}` added"));
     }
+    diff_members("enum", "values", &old.enums, &new.enums, &mut push);
+    diff_members("union", "variants", &old.unions, &new.unions, &mut push);
     changes.sort();
     changes
+}
+
+/// Enums and unions: a type or member removed breaks callers that name it; one added breaks nobody (a
+/// received value that was `Unknown` or `Other` before gets its own variant).
+fn diff_members(
+    kind: &str,
+    members: &str,
+    old: &BTreeMap<String, Vec<String>>,
+    new: &BTreeMap<String, Vec<String>>,
+    push: &mut impl FnMut(Impact, String),
+) {
+    for (name, old_members) in old {
+        let Some(new_members) = new.get(name) else {
+            push(Impact::Breaking, format!("{kind} `{name}` removed"));
+            continue;
+        };
+        let removed: Vec<&str> = old_members.iter().filter(|m| !new_members.contains(m)).map(String::as_str).collect();
+        if !removed.is_empty() {
+            push(Impact::Breaking, format!("{kind} `{name}`: {members} removed: {}", removed.join(", ")));
+        }
+        let added: Vec<&str> = new_members.iter().filter(|m| !old_members.contains(m)).map(String::as_str).collect();
+        if !added.is_empty() {
+            push(Impact::Additive, format!("{kind} `{name}`: {members} added: {}", added.join(", ")));
+        }
+    }
+    for name in new.keys().filter(|name| !old.contains_key(*name)) {
+        push(Impact::Additive, format!("{kind} `{name}` added"));
+    }
 }
 
 fn or_none(body: &Option<String>) -> &str {
@@ -253,5 +302,30 @@ impl fmt::Display for Report<'_> {
             writeln!(f, "  {label}  {}", change.description)?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn enum_values_removed_break_callers_and_added_ones_do_not() {
+        let old = Surface { enums: BTreeMap::from([("Subtype".to_owned(), vec!["task".to_owned(), "milestone".to_owned()])]), ..Surface::default() };
+        let new = Surface { enums: BTreeMap::from([("Subtype".to_owned(), vec!["task".to_owned(), "approval".to_owned()])]), ..Surface::default() };
+        let changes: Vec<(Impact, String)> = diff(&old, &new).into_iter().map(|c| (c.impact, c.description)).collect();
+        assert_eq!(changes, [
+            (Impact::Breaking, "enum `Subtype`: values removed: milestone".to_owned()),
+            (Impact::Additive, "enum `Subtype`: values added: approval".to_owned()),
+        ]);
+        let gone = diff(&new, &Surface::default());
+        assert_eq!(gone[0].description, "enum `Subtype` removed");
+    }
+
+    #[test]
+    fn surfaces_without_enums_or_unions_keep_their_json() {
+        let surface = Surface::default();
+        assert_eq!(surface.to_json(), "{\n  \"operations\": {},\n  \"models\": {}\n}\n");
+        assert_eq!(Surface::from_json(&surface.to_json()).ok(), Some(surface));
     }
 }

@@ -117,6 +117,9 @@ fn codegen_task(parser: &mut lexopt::Parser) -> Result<Status, String> {
     let started = Instant::now();
     let config = codegen::read_config(&config)?;
     let generated = codegen::generate_from(&spec, &config)?;
+    for warning in &generated.warnings {
+        eprintln!("warning: {warning}");
+    }
     let stale = codegen::stale_files(&out, &generated.files).map_err(|err| format!("{}: {err}", out.display()))?;
     let summary = format!(
         "{} operations, {} models, {} files from {}",

@@ -80,15 +80,31 @@ pub fn read_config(path: &Path) -> Result<Config, String> {
     Config::parse(&path.display().to_string(), &text).map_err(|err| err.to_string())
 }
 
-/// Runs the generator on a spec file; errors are one line naming the place.
+/// Runs the generator on a spec file; errors are one line per problem, each naming the place.
 pub fn generate_from(spec: &Path, config: &Config) -> Result<generator::Generated, String> {
     let text = fs::read_to_string(spec).map_err(|err| format!("{}: cannot read spec: {err}", spec.display()))?;
     let name = spec.file_name().map_or_else(|| spec.display().to_string(), |n| n.to_string_lossy().into_owned());
-    generator::generate(&name, &text, config).map_err(|err| {
-        // Errors name the file by its bare name (as in the generated header); point at the path given.
-        let message = err.to_string();
+    // Problems name the file by its bare name (as in the generated header); point at the path given.
+    let located = |problem: &generator::Error| {
+        let message = problem.to_string();
         message.strip_prefix(&name).map_or(message.clone(), |rest| format!("{}{rest}", spec.display()))
-    })
+    };
+    let mut generated = generator::generate(&name, &text, config).map_err(|errors| {
+        let lines: Vec<String> = errors.all().iter().map(located).collect();
+        match lines.len() {
+            1 => lines.concat(),
+            count => format!("{count} problems:\n{}", lines.join("\n")),
+        }
+    })?;
+    for warning in &mut generated.warnings {
+        warning.location = match &warning.location {
+            generator::Location::Pointer { pointer, .. } => {
+                generator::Location::Pointer { file: spec.display().to_string(), pointer: pointer.clone() }
+            }
+            other => other.clone(),
+        };
+    }
+    Ok(generated)
 }
 
 /// Lists files under `out` that differ from `files` (and generated files no longer produced).

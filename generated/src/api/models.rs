@@ -134,8 +134,11 @@ pub struct GetWebhooksResponse {
 
 impl GetWebhooksResponse {
     /// Creates a [`GetWebhooksResponse`] from its required fields; optional fields start as `None`.
-    pub fn new(data: Vec<WebhookResponse>) -> Self {
-        Self { data, next_page: None }
+    pub fn new(data: impl IntoIterator<Item = WebhookResponse>) -> Self {
+        Self {
+            data: data.into_iter().collect(),
+            next_page: None,
+        }
     }
 }
 
@@ -199,8 +202,47 @@ pub struct WebhookFilter {
     pub fields: Option<Vec<String>>,
 }
 
+impl WebhookFilter {
+    /// Creates an empty value; set fields with the methods named after them.
+    pub fn new() -> Self {
+        Self {
+            resource_type: None,
+            resource_subtype: None,
+            action: None,
+            fields: None,
+        }
+    }
+
+    /// Kind of object whose change produced the event; `task` matches ordinary tasks.
+    pub fn resource_type(mut self, resource_type: impl Into<String>) -> Self {
+        self.resource_type = Some(resource_type.into());
+        self
+    }
+
+    /// Subtype the changed object must have, spelled exactly like its `resource_subtype` field (for example `milestone`).
+    pub fn resource_subtype(mut self, resource_subtype: impl Into<String>) -> Self {
+        self.resource_subtype = Some(resource_subtype.into());
+        self
+    }
+
+    /// What happened to the object: `changed`, `added`, `removed`, `deleted` or `undeleted`. Same meaning as `action` on the event.
+    pub fn action(mut self, action: impl Into<String>) -> Self {
+        self.action = Some(action.into());
+        self
+    }
+
+    /// Only valid with `action` set to `changed`: the event passes only if one of these fields changed. Not supported on webhooks for workspaces, teams or portfolios.
+    pub fn fields(
+        mut self,
+        fields: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.fields = Some(fields.into_iter().map(Into::into).collect());
+        self
+    }
+}
+
 /// The `WebhookRequest` object of the Asana API.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebhookRequest {
     /// Gid of the object to watch. Most object kinds are accepted; broad containers such as workspaces need `filters`.
     pub resource: String,
@@ -219,6 +261,12 @@ impl WebhookRequest {
             target: target.into(),
             filters: None,
         }
+    }
+
+    /// Filters for the new webhook. An event is delivered when it matches at least one of them and dropped otherwise.
+    pub fn filters(mut self, filters: impl IntoIterator<Item = WebhookFilter>) -> Self {
+        self.filters = Some(filters.into_iter().collect());
+        self
     }
 }
 
@@ -272,4 +320,17 @@ pub struct WebhookUpdateRequest {
     /// New filters for the webhook, replacing the old list entirely. An event is delivered when it matches at least one of them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub filters: Option<Vec<WebhookFilter>>,
+}
+
+impl WebhookUpdateRequest {
+    /// Creates an empty value; set fields with the methods named after them.
+    pub fn new() -> Self {
+        Self { filters: None }
+    }
+
+    /// New filters for the webhook, replacing the old list entirely. An event is delivered when it matches at least one of them.
+    pub fn filters(mut self, filters: impl IntoIterator<Item = WebhookFilter>) -> Self {
+        self.filters = Some(filters.into_iter().collect());
+        self
+    }
 }

@@ -252,11 +252,11 @@ impl<'a> GetWebhooks<'a> {
                 "/webhooks".to_owned(),
             )
             .query("workspace", &self.workspace)
-            .query_opt("limit", self.limit)
-            .query_opt("offset", self.offset.as_deref())
-            .query_opt("resource", self.resource.as_deref())
-            .query_list("opt_fields", &self.opt_fields)
-            .query_opt("opt_pretty", self.pretty);
+            .query_opt("limit", self.limit.as_ref())
+            .query_opt("offset", self.offset.as_ref())
+            .query_opt("resource", self.resource.as_ref())
+            .query_list("opt_fields", self.opt_fields.iter())
+            .query_opt("opt_pretty", self.pretty.as_ref());
         self.client.send_json(request).await
     }
 }
@@ -364,8 +364,8 @@ impl<'a> CreateWebhook<'a> {
                 reqwest::Method::POST,
                 "/webhooks".to_owned(),
             )
-            .query_list("opt_fields", &self.opt_fields)
-            .query_opt("opt_pretty", self.pretty);
+            .query_list("opt_fields", self.opt_fields.iter())
+            .query_opt("opt_pretty", self.pretty.as_ref());
         let request = request.data_body(&self.data)?;
         self.client.send_json(request).await
     }
@@ -416,8 +416,8 @@ impl<'a> GetWebhook<'a> {
                 reqwest::Method::GET,
                 format!("/webhooks/{webhook_gid}"),
             )
-            .query_list("opt_fields", &self.opt_fields)
-            .query_opt("opt_pretty", self.pretty);
+            .query_list("opt_fields", self.opt_fields.iter())
+            .query_opt("opt_pretty", self.pretty.as_ref());
         self.client.send_data(request).await
     }
 }
@@ -468,8 +468,8 @@ impl<'a> UpdateWebhook<'a> {
                 reqwest::Method::PUT,
                 format!("/webhooks/{webhook_gid}"),
             )
-            .query_list("opt_fields", &self.opt_fields)
-            .query_opt("opt_pretty", self.pretty);
+            .query_list("opt_fields", self.opt_fields.iter())
+            .query_opt("opt_pretty", self.pretty.as_ref());
         let request = request.data_body(&self.data)?;
         self.client.send_data(request).await
     }
@@ -499,7 +499,7 @@ impl<'a> DeleteWebhook<'a> {
                 reqwest::Method::DELETE,
                 format!("/webhooks/{webhook_gid}"),
             )
-            .query_opt("opt_pretty", self.pretty);
+            .query_opt("opt_pretty", self.pretty.as_ref());
         self.client.send_data(request).await
     }
 }

@@ -4,7 +4,7 @@ use bytes::{Bytes, BytesMut};
 
 /// A response body, read up to a limit.
 #[derive(Debug, PartialEq)]
-pub(super) enum Body {
+pub(super) enum LimitedBody {
     /// The whole body.
     Complete(Bytes),
     /// The first `limit` bytes of a longer body (none when `Content-Length` announced more);
@@ -18,10 +18,10 @@ pub(super) enum Body {
 pub(super) async fn read_limited(
     response: &mut reqwest::Response,
     limit: usize,
-) -> Result<Body, reqwest::Error> {
+) -> Result<LimitedBody, reqwest::Error> {
     let announced = response.content_length();
     if announced.is_some_and(|length| length > u64::try_from(limit).unwrap_or(u64::MAX)) {
-        return Ok(Body::Truncated(Bytes::new()));
+        return Ok(LimitedBody::Truncated(Bytes::new()));
     }
     let mut chunks = Chunks {
         // Bounded by the check above, so a hostile `Content-Length` reserves no more than the limit.
@@ -30,10 +30,10 @@ pub(super) async fn read_limited(
     };
     while let Some(chunk) = response.chunk().await? {
         if !chunks.push(chunk, limit) {
-            return Ok(Body::Truncated(chunks.into_bytes()));
+            return Ok(LimitedBody::Truncated(chunks.into_bytes()));
         }
     }
-    Ok(Body::Complete(chunks.into_bytes()))
+    Ok(LimitedBody::Complete(chunks.into_bytes()))
 }
 
 /// The chunks of a body read so far: the first as it came, so that the usual body of one

@@ -13,9 +13,9 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
 use tracing::Instrument;
 
-use super::body::{Body, read_limited};
+use super::body::{LimitedBody, read_limited};
 use super::error::body_excerpt;
-use super::request::{DataEnvelope, encode_path_segment};
+use super::request::{Body, DataEnvelope, encode_path_segment};
 use super::{ApiError, Error, Request, RetryPolicy};
 
 const DEFAULT_BASE_URL: &str = "https://app.asana.com/api/1.0";
@@ -254,7 +254,10 @@ impl Client {
                 Error::Api(error) => Some(error.status().as_u16()),
                 _ => None,
             };
-            let Some(delay) = policy.delay(&request.method, &error, attempt, elapsed) else {
+            let delay = policy
+                .delay(&request.method, &error, attempt, elapsed)
+                .filter(|_| request.is_replayable());
+            let Some(delay) = delay else {
                 span.record("attempts", attempt);
                 if let Some(status) = status {
                     span.record("status", status);
@@ -281,9 +284,38 @@ impl Client {
         let headers = self.headers(request)?;
         let mut http_request = reqwest::Request::new(request.method.clone(), url);
         *http_request.headers_mut() = headers;
-        if let Some(body) = &request.body {
+        match &request.body {
             // `Bytes`: shared, not copied.
-            *http_request.body_mut() = Some(body.clone().into());
+            Some(Body::Json(body)) => *http_request.body_mut() = Some(body.clone().into()),
+            Some(Body::Multipart(form)) => {
+                let invalid = |reason: String| Error::InvalidUpload {
+                    operation_id: request.operation_id,
+                    reason,
+                };
+                let form = form.to_reqwest().map_err(invalid)?.ok_or_else(|| {
+                    invalid("a file or stream part was already sent by an earlier attempt".into())
+                })?;
+                // reqwest writes the boundary into the content type, and the length when every
+                // part's length is known. Building cannot fail: the URL is already parsed.
+                let mut built = self
+                    .inner
+                    .http
+                    .request(request.method.clone(), http_request.url().clone())
+                    .multipart(form)
+                    .build()
+                    .map_err(|source| Error::Transport {
+                        operation_id: request.operation_id,
+                        attempts: 1,
+                        source,
+                    })?;
+                for name in [CONTENT_TYPE, CONTENT_LENGTH] {
+                    if let Some(value) = built.headers_mut().remove(&name) {
+                        http_request.headers_mut().insert(name, value);
+                    }
+                }
+                *http_request.body_mut() = built.body_mut().take();
+            }
+            None => {}
         }
         Ok(http_request)
     }
@@ -327,8 +359,8 @@ impl Client {
             let headers = std::mem::take(response.headers_mut());
             let limit = MAX_ERROR_BODY_BYTES.min(self.inner.max_response_bytes);
             let (body, truncated) = match read_limited(&mut response, limit).await {
-                Ok(Body::Complete(body)) => (body, false),
-                Ok(Body::Truncated(head)) => (head, true),
+                Ok(LimitedBody::Complete(body)) => (body, false),
+                Ok(LimitedBody::Truncated(head)) => (head, true),
                 // The status is the answer; a body lost on the way only loses the details.
                 Err(_) => (Bytes::new(), true),
             };
@@ -340,8 +372,8 @@ impl Client {
             .await
             .map_err(transport)?
         {
-            Body::Complete(body) => Ok((status, body)),
-            Body::Truncated(_) => Err(Error::ResponseTooLarge {
+            LimitedBody::Complete(body) => Ok((status, body)),
+            LimitedBody::Truncated(_) => Err(Error::ResponseTooLarge {
                 operation_id,
                 status,
                 limit,
@@ -355,7 +387,7 @@ impl Client {
             return Err(Error::Config(error.clone()));
         }
         let mut headers = self.inner.headers.clone();
-        if request.body.is_some() {
+        if matches!(request.body, Some(Body::Json(_))) {
             headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
         }
         for (name, value) in &self.overrides.headers {

@@ -106,6 +106,15 @@ pub enum Error {
         /// The request path, with its parameters percent-encoded.
         path: String,
     },
+    /// A file to upload could not be sent (an unusable content type, or a stream that an
+    /// earlier attempt already read). Nothing was sent.
+    #[error("{operation_id}: cannot upload: {reason}")]
+    InvalidUpload {
+        /// The operation being called, as in the spec (e.g. `createAttachmentForObject`).
+        operation_id: &'static str,
+        /// What is wrong with the upload.
+        reason: String,
+    },
     /// [`ClientBuilder::build`](crate::ClientBuilder::build) was given an unusable setting.
     #[error("invalid client configuration: {0}")]
     Config(String),
@@ -137,11 +146,14 @@ pub struct ErrorDetail {
     pub phrase: Option<String>,
 }
 
-/// An Asana error body: `{"errors": [...]}`.
+/// An Asana error body: `{"errors": [...]}`, plus the fresh `sync` token of an event stream's
+/// `412`.
 #[derive(serde::Deserialize)]
 struct ErrorBody {
     #[serde(default)]
     errors: Option<Vec<ErrorDetail>>,
+    #[serde(default)]
+    sync: Option<String>,
 }
 
 /// A non-success response from the API.
@@ -162,6 +174,7 @@ pub struct ApiError {
     raw_body: Option<String>,
     retry_after: Option<Duration>,
     attempts: u32,
+    sync: Option<String>,
 }
 
 impl ApiError {
@@ -174,10 +187,10 @@ impl ApiError {
         body: &[u8],
         truncated: bool,
     ) -> Self {
-        let errors = serde_json::from_slice::<ErrorBody>(body)
-            .ok()
-            .and_then(|response| response.errors)
-            .filter(|errors| !errors.is_empty());
+        let (errors, sync) = match serde_json::from_slice::<ErrorBody>(body) {
+            Ok(body) => (body.errors.filter(|errors| !errors.is_empty()), body.sync),
+            Err(_) => (None, None),
+        };
         let raw_body = match errors {
             Some(_) => None,
             None if body.trim_ascii().is_empty() => None,
@@ -190,7 +203,15 @@ impl ApiError {
             raw_body,
             retry_after: retry_after(headers),
             attempts: 1,
+            sync,
         }
+    }
+
+    /// The fresh sync token that an event stream's `412 Precondition Failed` carries (the
+    /// first call without a token, or a token that expired). An
+    /// [`EventReader`](crate::EventReader) picks it up by itself.
+    pub fn sync_token(&self) -> Option<&str> {
+        self.sync.as_deref()
     }
 
     /// Records that this response came on attempt number `attempts`.

@@ -7,6 +7,7 @@ pub mod blocking;
 mod body;
 mod client;
 mod error;
+mod events;
 mod opt_fields;
 mod pagination;
 #[cfg(feature = "receiver")]
@@ -15,9 +16,16 @@ mod redact;
 mod request;
 mod retry;
 mod secret;
+mod upload;
 
 pub use client::{Client, ClientBuilder};
 pub use error::{ApiError, Error, ErrorDetail};
+pub use events::{EventBatch, EventPage, EventReader};
+#[allow(
+    unused_imports,
+    reason = "generated code uses this only when its spec has event-stream operations"
+)]
+pub(crate) use events::SyncedRequest;
 pub use opt_fields::OptField;
 #[allow(
     unused_imports,
@@ -37,3 +45,9 @@ pub(crate) use pagination::{Paginated, items, pages};
 pub(crate) use request::{Request, encode_path_segment};
 pub use retry::RetryPolicy;
 pub use secret::Secret;
+pub use upload::Upload;
+#[allow(
+    unused_imports,
+    reason = "generated code uses these only when its spec has multipart bodies or date-time parameters"
+)]
+pub(crate) use upload::{Form, Rfc3339};

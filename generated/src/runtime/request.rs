@@ -7,7 +7,10 @@ use bytes::Bytes;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use reqwest::{Method, Url};
 
-use super::{Error, OptFields};
+use super::Error;
+use super::upload::Form;
+#[cfg(test)]
+use super::OptFields;
 
 /// Everything but RFC 3986 `unreserved` characters: a gid containing `/`, `?`, `#` or `%` must
 /// stay inside its path segment.
@@ -67,8 +70,15 @@ pub(crate) struct Request {
     /// The query string, `name=value` pairs already form-encoded and joined with `&`, in
     /// insertion order, which is the spec's parameter order.
     query: String,
+    pub(super) body: Option<Body>,
+}
+
+/// A request body.
+pub(super) enum Body {
     /// Serialized JSON; `Bytes` so that a retry shares it rather than copying it.
-    pub(super) body: Option<Bytes>,
+    Json(Bytes),
+    /// `multipart/form-data` parts, turned into a `reqwest` form by each attempt.
+    Multipart(Form),
 }
 
 #[allow(
@@ -116,16 +126,20 @@ impl Request {
     }
 
     /// Adds a comma-separated list parameter (`style: form, explode: false`) unless it is empty.
-    pub(crate) fn query_list(mut self, name: &'static str, values: &OptFields) -> Self {
-        if !values.is_empty() {
-            self.start_query_pair(name);
-            for (index, value) in values.iter().enumerate() {
-                if index > 0 {
-                    // The comma, form-encoded.
-                    self.query.push_str("%2C");
-                }
-                push_form_encoded(&mut self.query, value);
+    pub(crate) fn query_list(
+        mut self,
+        name: &'static str,
+        values: impl IntoIterator<Item = impl Display>,
+    ) -> Self {
+        for (index, value) in values.into_iter().enumerate() {
+            if index == 0 {
+                self.start_query_pair(name);
+            } else {
+                // The comma, form-encoded.
+                self.query.push_str("%2C");
             }
+            // Cannot fail: the encoder only appends to a string.
+            let _ = write!(FormEncoder(&mut self.query), "{value}");
         }
         self
     }
@@ -136,8 +150,23 @@ impl Request {
             operation_id: self.operation_id,
             source,
         })?;
-        self.body = Some(Bytes::from(body));
+        self.body = Some(Body::Json(Bytes::from(body)));
         Ok(self)
+    }
+
+    /// Sets a `multipart/form-data` body.
+    pub(crate) fn multipart(mut self, form: Form) -> Self {
+        self.body = Some(Body::Multipart(form));
+        self
+    }
+
+    /// Whether a retry can send this request again: not when a part of its body is a stream,
+    /// which the first attempt consumed.
+    pub(super) fn is_replayable(&self) -> bool {
+        match &self.body {
+            Some(Body::Multipart(form)) => form.is_replayable(),
+            Some(Body::Json(_)) | None => true,
+        }
     }
 
     /// The full URL of this call under `base`, whose trailing slash, if any, is ignored.
@@ -264,19 +293,20 @@ mod tests {
             .query("workspace", "1 2")
             .query_opt("limit", Some(50))
             .query_opt("offset", None::<String>)
-            .query_list("opt_fields", &fields)
-            .query_list("empty", &OptFields::default())
+            .query_list("opt_fields", fields.iter())
+            .query_list("empty", OptFields::default().iter())
+            .query_list("ids", [1, 2])
             .query_opt("opt_pretty", Some(true));
         assert_eq!(
             request.url(&base("https://x.test")).unwrap().as_str(),
-            "https://x.test/webhooks?workspace=1+2&limit=50&opt_fields=resource.name%2Cactive&opt_pretty=true"
+            "https://x.test/webhooks?workspace=1+2&limit=50&opt_fields=resource.name%2Cactive&ids=1%2C2&opt_pretty=true"
         );
     }
 
     #[test]
     fn no_query_means_no_question_mark() {
         let request = Request::new("getWebhooks", Method::GET, "/webhooks".into())
-            .query_list("opt_fields", &OptFields::default());
+            .query_list("opt_fields", OptFields::default().iter());
         assert_eq!(
             request.url(&base("https://x.test")).unwrap().as_str(),
             "https://x.test/webhooks"
@@ -288,10 +318,10 @@ mod tests {
         let request = Request::new("createWebhook", Method::POST, "/webhooks".into())
             .data_body(&serde_json::json!({"resource": "1"}))
             .unwrap();
-        assert_eq!(
-            request.body.as_deref(),
-            Some(br#"{"data":{"resource":"1"}}"#.as_slice())
-        );
+        let Some(Body::Json(body)) = &request.body else {
+            panic!("a JSON body")
+        };
+        assert_eq!(body.as_ref(), br#"{"data":{"resource":"1"}}"#.as_slice());
     }
 
     #[test]
@@ -361,7 +391,7 @@ mod tests {
             }
             let mut opt_fields = OptFields::default();
             opt_fields.extend_raw(fields);
-            request = request.query_list("opt_fields", &opt_fields);
+            request = request.query_list("opt_fields", opt_fields.iter());
             if !opt_fields.is_empty() {
                 pairs.push(("opt_fields", opt_fields.join()));
             }

@@ -8,10 +8,25 @@ use std::process::Command;
 use generator::Generated;
 use xtask::project_root;
 
+/// Which cargo features of the client crates are compiled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(dead_code, reason = "each test file that includes this module uses one of them")]
+pub enum Features {
+    /// The default features: only the generated API and its runtime.
+    Default,
+    /// Every feature, so the hand-written receiver and blocking facade compile against the output too
+    /// (which needs `EventResponse` among the generated models).
+    All,
+}
+
 /// Runs `cargo clippy -D warnings` and rustdoc with warnings denied over one crate per `(name, generated)`;
 /// `Err` holds the failing tool's output.
 /// `workspace` names the scratch directory; all scratch workspaces share one target directory.
-pub fn clippy_clients(workspace: &str, clients: &[(String, Generated)]) -> Result<(), String> {
+pub fn clippy_clients(workspace: &str, clients: &[(String, Generated)], features: Features) -> Result<(), String> {
+    let feature_args: &[&str] = match features {
+        Features::Default => &[],
+        Features::All => &["--all-features"],
+    };
     let root = project_root();
     let scratch = root.join("target/scratch-clients").join(workspace);
     let _ = fs::remove_dir_all(&scratch);
@@ -37,7 +52,9 @@ pub fn clippy_clients(workspace: &str, clients: &[(String, Generated)]) -> Resul
     fs::write(scratch.join("Cargo.toml"), manifest.join("\n")).expect("write scratch manifest");
     let _ = fs::copy(root.join("Cargo.lock"), scratch.join("Cargo.lock"));
     let clippy = Command::new(env!("CARGO"))
-        .args(["clippy", "--workspace", "--offline", "--quiet", "--", "-D", "warnings"])
+        .args(["clippy", "--workspace", "--offline", "--quiet"])
+        .args(feature_args)
+        .args(["--", "-D", "warnings"])
         .current_dir(&scratch)
         .env("CARGO_TARGET_DIR", root.join("target/scratch-clients/target"))
         .output()
@@ -48,6 +65,7 @@ pub fn clippy_clients(workspace: &str, clients: &[(String, Generated)]) -> Resul
     // Docs come from the spec: rustdoc must accept them too (no broken links, no doctests to compile).
     let rustdoc = Command::new(env!("CARGO"))
         .args(["doc", "--workspace", "--no-deps", "--offline", "--quiet"])
+        .args(feature_args)
         .current_dir(&scratch)
         .env("CARGO_TARGET_DIR", root.join("target/scratch-clients/target"))
         .env("RUSTDOCFLAGS", "-D warnings")
@@ -72,10 +90,19 @@ fn copy_hand_written_crate(from: &Path, to: &Path, suffix: &str) {
             fs::copy(from.join(file), to.join(file)).expect("copy hand-written file");
         }
     }
-    for entry in fs::read_dir(from.join("src/runtime")).expect("read runtime dir") {
-        let path = entry.expect("runtime entry").path();
-        if path.is_file() {
-            fs::copy(&path, to.join("src/runtime").join(path.file_name().expect("file name"))).expect("copy runtime file");
+    copy_dir(&from.join("src/runtime"), &to.join("src/runtime"));
+}
+
+/// Copies a directory tree (the runtime has modules in subdirectories, such as `receiver/`).
+fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).expect("create dir");
+    for entry in fs::read_dir(from).expect("read dir") {
+        let path = entry.expect("dir entry").path();
+        let target = to.join(path.file_name().expect("file name"));
+        if path.is_dir() {
+            copy_dir(&path, &target);
+        } else {
+            fs::copy(&path, &target).expect("copy runtime file");
         }
     }
 }

@@ -1,0 +1,133 @@
+//! Stage 4: IR to Rust tokens, one token stream per generated file.
+
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::{ToTokens, TokenStreamExt, quote};
+
+use crate::ir::{Api, RustIdent, TypeName, TypeRef};
+
+mod enums;
+mod models;
+mod operations;
+mod unions;
+
+use enums::string_enum;
+use models::{model, opt_field_set};
+use unions::union;
+use operations::operations;
+
+/// A generated file before formatting: its path inside the generated crate and its items.
+pub struct EmittedFile {
+    /// Path relative to the generated crate's root (`src/api/models.rs`).
+    pub path: String,
+    /// The file's items.
+    pub tokens: TokenStream,
+}
+
+/// Emits every file of the `api` module.
+pub fn emit(api: &Api) -> Vec<EmittedFile> {
+    let mut files = vec![
+        EmittedFile { path: "src/api/mod.rs".to_owned(), tokens: api_mod(api) },
+        EmittedFile { path: "src/api/models.rs".to_owned(), tokens: models_file(api) },
+    ];
+    if !api.opt_field_sets.is_empty() {
+        files.push(EmittedFile { path: "src/api/opt_fields.rs".to_owned(), tokens: api.opt_field_sets.iter().map(opt_field_set).collect() });
+    }
+    for module in &api.modules {
+        files.push(EmittedFile { path: format!("src/api/{}.rs", module.name), tokens: operations(module) });
+    }
+    files
+}
+
+/// Structs, enums and unions, in one list sorted by name.
+fn models_file(api: &Api) -> TokenStream {
+    let mut items: Vec<(&TypeName, TokenStream)> = api.models.iter().map(|m| (&m.name, model(m))).collect();
+    items.extend(api.enums.iter().map(|e| (&e.name, string_enum(e))));
+    items.extend(api.unions.iter().map(|u| (&u.name, union(u))));
+    items.sort_by(|a, b| a.0.cmp(b.0));
+    items.into_iter().map(|(_, tokens)| tokens).collect()
+}
+
+fn api_mod(api: &Api) -> TokenStream {
+    let mut items = vec![quote! {
+        #[doc = " Request and response bodies of the API."]
+        pub mod models;
+    }];
+    if !api.opt_field_sets.is_empty() {
+        items.push(quote! {
+            #[doc = " Typed values for the `opt_fields` parameter: the fields each operation can include."]
+            pub mod opt_fields;
+        });
+    }
+    for module in &api.modules {
+        let doc = doc_attrs(&module.doc);
+        let name = &module.name;
+        items.push(quote! { #doc pub mod #name; });
+    }
+    quote! { #(#items)* }
+}
+
+/// The module a type is written from: models refer to each other by bare name.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Scope {
+    Models,
+    Api,
+}
+
+pub(super) fn type_tokens(ty: &TypeRef, scope: Scope) -> TokenStream {
+    match ty {
+        TypeRef::String => quote!(String),
+        TypeRef::Secret => quote!(crate::Secret),
+        TypeRef::DateTime => quote!(chrono::DateTime<chrono::Utc>),
+        TypeRef::Date => quote!(chrono::NaiveDate),
+        TypeRef::Integer => quote!(i64),
+        TypeRef::Number => quote!(f64),
+        TypeRef::Boolean => quote!(bool),
+        TypeRef::Json => quote!(serde_json::Value),
+        TypeRef::Model(name) | TypeRef::Enum(name) => {
+            match scope {
+                Scope::Models => quote!(#name),
+                Scope::Api => quote!(crate::models::#name),
+            }
+        }
+        TypeRef::List(item) => {
+            let item = type_tokens(item, scope);
+            quote!(Vec<#item>)
+        }
+        TypeRef::Map(value) => {
+            let value = type_tokens(value, scope);
+            quote!(std::collections::BTreeMap<String, #value>)
+        }
+    }
+}
+
+/// Argument types accept anything string-like where the value is a `String`.
+pub(super) fn argument_type(ty: &TypeRef, scope: Scope) -> TokenStream {
+    match ty {
+        TypeRef::String => quote!(impl Into<String>),
+        other => type_tokens(other, scope),
+    }
+}
+
+pub(super) fn ident(name: &str) -> Ident {
+    Ident::new(name, Span::call_site())
+}
+
+// The names were checked when they were made, so they become identifiers as they are.
+impl ToTokens for RustIdent {
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        tokens.append(ident(self.as_str()));
+    }
+}
+
+impl ToTokens for TypeName {
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        tokens.append(ident(self.as_str()));
+    }
+}
+
+/// One `#[doc]` attribute per line, each with the leading space that `///` comments have.
+pub(super) fn doc_attrs(doc: &str) -> TokenStream {
+    let lines = doc.lines().map(|line| if line.is_empty() { String::new() } else { format!(" {line}") });
+    quote! { #(#[doc = #lines])* }
+}
+

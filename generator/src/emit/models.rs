@@ -1,0 +1,274 @@
+//! Model structs and the typed `opt_fields` enums.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use super::{Scope, doc_attrs, type_tokens};
+use crate::docs;
+use crate::ir::{Field, Model, OptFieldSet, Presence, TypeRef};
+
+pub(super) fn model(model: &Model) -> TokenStream {
+    let name = &model.name;
+    let doc = doc_attrs(&model.doc);
+    let fields = model.fields.iter().map(field);
+    let derive_default = derives_default(model);
+    let default = derive_default.then(|| quote!(Default,));
+    let constructor = constructor(model);
+    let page = model.page.as_ref().map(|page| {
+        let item = type_tokens(&page.item, Scope::Models);
+        let items_field = &page.items_field;
+        let next_page_field = &page.next_page_field;
+        let offset_field = &page.offset_field;
+        quote! {
+            impl crate::Page for #name {
+                type Item = #item;
+                fn next_offset(&self) -> Option<&str> {
+                    self.#next_page_field.as_ref()?.#offset_field.as_deref()
+                }
+                fn items_mut(&mut self) -> &mut Vec<#item> {
+                    &mut self.#items_field
+                }
+                fn into_items(self) -> Vec<#item> {
+                    self.#items_field
+                }
+            }
+        }
+    });
+    quote! {
+        #doc
+        #[derive(Debug, Clone, PartialEq, #default serde::Serialize, serde::Deserialize)]
+        pub struct #name {
+            #(#fields)*
+        }
+        #constructor
+        #page
+    }
+}
+
+fn field(field: &Field) -> TokenStream {
+    let doc = doc_attrs(&field.doc);
+    let name = &field.name;
+    let ty = type_tokens(&field.ty, Scope::Models);
+    let ty = if field.boxed { quote!(Box<#ty>) } else { ty };
+    let rename = (field.name != *field.json_name).then(|| {
+        let json_name = &field.json_name;
+        quote!(rename = #json_name,)
+    });
+    match field.presence {
+        Presence::Optional => quote! {
+            #doc
+            #[serde(#rename default, skip_serializing_if = "Option::is_none")]
+            pub #name: Option<#ty>,
+        },
+        Presence::Required => {
+            let serde = rename.map(|rename| quote!(#[serde(#rename)]));
+            quote! {
+                #doc
+                #serde
+                pub #name: #ty,
+            }
+        }
+    }
+}
+
+/// `new(required...)` for models that are sent or have required fields, so callers need not spell out every
+/// `None`; sent models also get one chained setter per optional field
+/// (`WebhookRequest::new(resource, target).filters([filter])`).
+fn constructor(model: &Model) -> Option<TokenStream> {
+    let required: Vec<&Field> = model.fields.iter().filter(|f| f.presence == Presence::Required).collect();
+    if required.is_empty() && !model.usage.is_sent() {
+        return None;
+    }
+    let name = &model.name;
+    let args = required.iter().map(|f| {
+        let arg = &f.name;
+        let ty = argument(&f.ty);
+        quote!(#arg: #ty)
+    });
+    let inits = model.fields.iter().map(|f| {
+        let field = &f.name;
+        match f.presence {
+            Presence::Optional => quote!(#field: None),
+            Presence::Required if matches!(f.ty, TypeRef::String | TypeRef::List(_)) || f.boxed => {
+                let value = converted(f, quote!(#field));
+                quote!(#field: #value)
+            }
+            Presence::Required => quote!(#field),
+        }
+    });
+    let doc = if required.is_empty() {
+        "Creates an empty value; set fields with the methods named after them.".to_owned()
+    } else {
+        format!("Creates a [`{}`] from its required fields; optional fields start as `None`.", model.name)
+    };
+    let doc = doc_attrs(&doc);
+    let setters = model.usage.is_sent().then(|| model.fields.iter().filter(|f| f.presence == Presence::Optional).map(setter));
+    let setters = setters.into_iter().flatten();
+    Some(quote! {
+        impl #name {
+            #doc
+            pub fn new(#(#args),*) -> Self {
+                Self { #(#inits),* }
+            }
+            #(#setters)*
+        }
+    })
+}
+
+fn setter(field: &Field) -> TokenStream {
+    let name = &field.name;
+    // `new` is the constructor's.
+    let method = if field.name == "new" { format_ident!("set_new") } else { format_ident!("{}", field.name.as_str()) };
+    let doc = doc_attrs(&field.doc);
+    let ty = argument(&field.ty);
+    let value = converted(field, quote!(#name));
+    quote! {
+        #doc
+        pub fn #method(mut self, #name: #ty) -> Self {
+            self.#name = Some(#value);
+            self
+        }
+    }
+}
+
+/// What a constructor or setter takes for a field of type `ty`: anything string-like for a string, any
+/// iterator for a list.
+fn argument(ty: &TypeRef) -> TokenStream {
+    match ty {
+        TypeRef::String => quote!(impl Into<String>),
+        TypeRef::List(item) => {
+            let item = match item.as_ref() {
+                TypeRef::String => quote!(impl Into<String>),
+                other => type_tokens(other, Scope::Models),
+            };
+            quote!(impl IntoIterator<Item = #item>)
+        }
+        other => type_tokens(other, Scope::Models),
+    }
+}
+
+/// The expression turning an [`argument`] named `arg` into the field's value.
+fn converted(field: &Field, arg: TokenStream) -> TokenStream {
+    let value = match &field.ty {
+        TypeRef::String => quote!(#arg.into()),
+        TypeRef::List(item) if **item == TypeRef::String => quote!(#arg.into_iter().map(Into::into).collect()),
+        TypeRef::List(_) => quote!(#arg.into_iter().collect()),
+        _ => arg,
+    };
+    if field.boxed { quote!(Box::new(#value)) } else { value }
+}
+
+/// A received model derives `Default` (handy to build expected values in tests); a model that is only sent
+/// does not when it has required fields, since its default would be a request Asana rejects.
+fn derives_default(model: &Model) -> bool {
+    let has_required = model.fields.iter().any(|f| f.presence == Presence::Required);
+    if has_required && !model.usage.is_received() {
+        return false;
+    }
+    model.fields.iter().all(|f| f.presence == Presence::Optional || has_default(&f.ty))
+}
+
+fn has_default(ty: &TypeRef) -> bool {
+    !matches!(ty, TypeRef::Secret)
+}
+
+// ----- opt_fields -----
+
+pub(super) fn opt_field_set(set: &OptFieldSet) -> TokenStream {
+    let name = &set.name;
+    let users = set.used_by.iter().map(|m| format!("[`Client::{m}`](crate::Client::{m})")).collect::<Vec<_>>().join(", ");
+    let doc = doc_attrs(&format!(
+        "Optional fields that {users} can include in the response (the `opt_fields` parameter).\n\n\
+         A field not listed here can still be requested with `opt_fields_raw` on the request builder."
+    ));
+    let variants = set.values.iter().map(|value| {
+        let variant = &value.variant;
+        let doc = doc_attrs(&format!("Includes {}.", docs::code_span(&value.path)));
+        quote!(#doc #variant,)
+    });
+    let arms = set.values.iter().map(|value| {
+        let variant = &value.variant;
+        let path = &value.path;
+        quote!(Self::#variant => #path,)
+    });
+    let aliases = set.aliases.iter().map(|alias| {
+        let alias_ident = alias;
+        let doc = doc_attrs(&format!("The `opt_fields` values of this operation: the same set as [`{}`].", set.name));
+        quote!(#doc pub type #alias_ident = #name;)
+    });
+    quote! {
+        #doc
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[non_exhaustive]
+        pub enum #name {
+            #(#variants)*
+        }
+        impl crate::OptField for #name {
+            fn as_str(self) -> &'static str {
+                match self {
+                    #(#arms)*
+                }
+            }
+        }
+        impl std::fmt::Display for #name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(crate::OptField::as_str(*self))
+            }
+        }
+        #(#aliases)*
+    }
+}
+
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ir::Usage;
+    use crate::names::{camel, snake};
+
+    fn widget(usage: Usage, presence: Presence) -> Model {
+        let field = Field {
+            name: snake("name").unwrap(),
+            json_name: "name".to_owned(),
+            doc: "Name.".to_owned(),
+            ty: TypeRef::String,
+            presence,
+            boxed: false,
+        };
+        Model { name: camel("Widget").unwrap(), doc: "A widget.".to_owned(), usage, fields: vec![field], page: None }
+    }
+
+    fn derives(model: &Model) -> String {
+        let text = model_tokens(model);
+        let start = text.find("derive").expect("a derive attribute");
+        text[start..].split(']').next().unwrap_or_default().to_owned()
+    }
+
+    fn model_tokens(model: &Model) -> String {
+        super::model(model).to_string()
+    }
+
+    #[test]
+    fn request_only_models_with_required_fields_have_no_default() {
+        assert!(!derives(&widget(Usage::Request, Presence::Required)).contains("Default"));
+        assert!(derives(&widget(Usage::Request, Presence::Optional)).contains("Default"));
+        assert!(derives(&widget(Usage::Response, Presence::Required)).contains("Default"));
+        assert!(derives(&widget(Usage::Both, Presence::Optional)).contains("Default"));
+    }
+
+    #[test]
+    fn required_fields_make_a_constructor() {
+        assert!(model_tokens(&widget(Usage::Request, Presence::Required)).contains("pub fn new (name : impl Into < String >)"));
+        assert!(model_tokens(&widget(Usage::Response, Presence::Required)).contains("pub fn new (name : impl Into < String >)"));
+        assert!(!model_tokens(&widget(Usage::Response, Presence::Optional)).contains("fn new"));
+    }
+
+    #[test]
+    fn sent_models_get_chained_setters_for_optional_fields() {
+        let sent = model_tokens(&widget(Usage::Request, Presence::Optional));
+        assert!(sent.contains("pub fn new () -> Self"), "{sent}");
+        assert!(sent.contains("pub fn name (mut self , name : impl Into < String >) -> Self"), "{sent}");
+        assert!(model_tokens(&widget(Usage::Both, Presence::Optional)).contains("pub fn name (mut self"));
+        assert!(!model_tokens(&widget(Usage::Response, Presence::Optional)).contains("pub fn name"));
+    }
+}

@@ -1,0 +1,245 @@
+//! Operations to request builders: parameters, bodies, responses, pagination and `opt_fields` sets.
+
+use openapiv3::{ReferenceOr, Schema, SchemaKind, StatusCode, Type};
+
+use super::params::{BuilderNamespace, Located, claim_names, path_segments};
+use super::types::Properties;
+use super::{Context, Lowering, SchemaRef};
+use crate::docs;
+use crate::error::{Result, pointer_push};
+use crate::ir::{
+    Body, EventStream, Operation, PageOf, Pagination, Param, ParamKind, ParamLocation, Presence,
+    ResponseBody, TypeName, TypeRef, Usage,
+};
+use crate::names::{camel, snake};
+use crate::select::SelectedOperation;
+
+impl<'s> Lowering<'s> {
+
+    pub(super) fn operation(&mut self, selected: &'s SelectedOperation) -> Result<Operation> {
+        let op = &selected.operation;
+        let at = selected.pointer.as_str();
+        let operation_id = op.operation_id.clone().ok_or_else(|| self.error(at, "operation has no operationId"))?;
+        let (Some(method_name), Some(builder_name)) = (snake(&operation_id), camel(&operation_id)) else {
+            return Err(self.error(at, format!("operationId `{operation_id}` gives no Rust identifier")));
+        };
+        let mut params = self.params(selected, &builder_name, &method_name)?;
+        let (body, form) = self.body(selected, &builder_name)?;
+        params.extend(form);
+        params.sort_by_key(|located| !located.param.required);
+        // Names are claimed in the order of the `Client` method's arguments, then the builder's setters.
+        let mut names = BuilderNamespace::new();
+        let first_optional = params.iter().position(|located| !located.param.required).unwrap_or(params.len());
+        let (required, optional) = params.split_at_mut(first_optional);
+        claim_names(self, required, &mut names)?;
+        let body = body.map(|mut body| {
+            body.name = names.claim(&body.name, &[]).ok_or_else(|| self.error(at, "the request body's argument clashes with the builder's names"))?;
+            Ok(body)
+        }).transpose()?;
+        claim_names(self, optional, &mut names)?;
+        let params: Vec<Param> = params.into_iter().map(|located| located.param).collect();
+        let path_segments = path_segments(self, selected, &params)?;
+        let (response, envelope_fields) = self.response(selected, &builder_name)?;
+        self.error_models(selected)?;
+        let pagination = self.pagination(&response, &envelope_fields, &params);
+        let events = self.event_stream(&response, &params);
+        if let (Some(pagination), ResponseBody::Whole(TypeRef::Model(page))) = (&pagination, &response) {
+            let page_of = self.page_of(page, pagination.item.clone());
+            if let Some(model) = self.models.get_mut(page) {
+                model.page = page_of;
+            }
+        }
+        let security = op.security.as_ref().unwrap_or(&self.selection.default_security);
+        let mut scopes: Vec<String> = Vec::new();
+        for scope in security.iter().flat_map(|requirement| requirement.values().flatten()) {
+            if !scopes.contains(scope) {
+                scopes.push(scope.clone());
+            }
+        }
+        Ok(Operation {
+            operation_id,
+            method_name,
+            builder_name,
+            http_method: selected.method.to_ascii_uppercase(),
+            path: selected.path.clone(),
+            path_segments,
+            summary: op.summary.as_deref().map(|s| docs::to_rustdoc(s.trim())).unwrap_or_default(),
+            description: op.description.as_deref().map(docs::to_rustdoc).unwrap_or_default(),
+            scopes,
+            params,
+            body,
+            response,
+            pagination,
+            events,
+        })
+    }
+
+    /// An operation reads an event stream when it takes an optional `sync` string and its response envelope has
+    /// a list in `data`, a string `sync` and a boolean `has_more`.
+    fn event_stream(&self, response: &ResponseBody, params: &[Param]) -> Option<EventStream> {
+        let ResponseBody::Whole(TypeRef::Model(page)) = response else { return None };
+        let sync_param = params.iter().find(|p| {
+            p.wire_name == "sync" && p.location == ParamLocation::Query && !p.required && p.kind == ParamKind::Scalar(TypeRef::String)
+        })?;
+        let model = self.models.get(page)?;
+        let field = |json_name: &str, wanted: &dyn Fn(&TypeRef) -> bool| {
+            model.fields.iter().find(|f| f.json_name == json_name && wanted(&f.ty) && !f.boxed)
+        };
+        let events = field("data", &|ty| matches!(ty, TypeRef::List(_)))?;
+        let TypeRef::List(event) = &events.ty else { return None };
+        let sync = field("sync", &|ty| *ty == TypeRef::String).filter(|f| f.presence == Presence::Optional)?;
+        let has_more = field("has_more", &|ty| *ty == TypeRef::Boolean).filter(|f| f.presence == Presence::Optional)?;
+        (events.presence == Presence::Required).then(|| EventStream {
+            page: page.clone(),
+            event: (**event).clone(),
+            sync_param: sync_param.name.clone(),
+            events_field: events.name.clone(),
+            sync_field: sync.name.clone(),
+            has_more_field: has_more.name.clone(),
+        })
+    }
+
+    /// The JSON request body, or the parts of a multipart one as form parameters.
+    fn body(&mut self, selected: &'s SelectedOperation, builder_name: &TypeName) -> Result<(Option<Body>, Vec<Located>)> {
+        let Some(body) = &selected.operation.request_body else { return Ok((None, Vec::new())) };
+        let at = pointer_push(&selected.pointer, "requestBody");
+        let body = self.resolve_request_body(body, &at)?;
+        let Some(media) = body.content.get("application/json") else {
+            let multipart = body.content.get("multipart/form-data").and_then(|media| media.schema.as_ref());
+            let Some(schema) = multipart else {
+                return Err(self.error(&at, "request body is neither `application/json` nor `multipart/form-data`; only those are supported"));
+            };
+            let schema_pointer = pointer_push(&pointer_push(&pointer_push(&at, "content"), "multipart/form-data"), "schema");
+            return Ok((None, self.form_params(schema.into(), &schema_pointer, builder_name)?));
+        };
+        let schema_pointer = pointer_push(&pointer_push(&pointer_push(&at, "content"), "application/json"), "schema");
+        let Some(schema) = &media.schema else {
+            return Err(self.error(&schema_pointer, "request body has no schema"));
+        };
+        let Some((_, properties, pointer)) = self.envelope(schema.into(), &schema_pointer) else {
+            return Err(self.error(&schema_pointer, "request body is not a `{data: ...}` envelope; only those are supported"));
+        };
+        if properties.len() != 1 || !properties.contains_key("data") {
+            return Err(self.error(&schema_pointer, "request body envelope must have exactly one property, `data`"));
+        }
+        let context = Context::new(pointer_push(&pointer, "data"), builder_name.join("RequestData"), Usage::Request, Some("data"));
+        let data = &properties["data"];
+        let ty = self.type_of(data.into(), &context)?;
+        let doc = body.description.as_deref().map(docs::to_rustdoc).filter(|d| !d.is_empty())
+            .unwrap_or_else(|| "The request body's `data`.".to_owned());
+        let name = snake("data").ok_or_else(|| self.error(&schema_pointer, "`data` gives no Rust identifier"))?;
+        Ok((Some(Body { name, ty, doc }), Vec::new()))
+    }
+
+    /// The properties of an inline `{data: ...}` envelope object, with the pointer to them.
+    fn envelope(&self, schema: SchemaRef<'s>, pointer: &str) -> Option<(&'s Schema, &'s Properties, String)> {
+        let SchemaRef::Inline(schema) = schema else { return None };
+        let properties = match &schema.schema_kind {
+            SchemaKind::Type(Type::Object(object)) => &object.properties,
+            SchemaKind::Any(any) if any.all_of.is_empty() => &any.properties,
+            _ => return None,
+        };
+        properties.contains_key("data").then(|| (schema, properties, pointer_push(pointer, "properties")))
+    }
+
+    /// What `send()` returns, plus the envelope's sibling property names (for pagination detection).
+    fn response(&mut self, selected: &'s SelectedOperation, builder_name: &TypeName) -> Result<(ResponseBody, Vec<String>)> {
+        let responses = &selected.operation.responses.responses;
+        let success = responses.iter().filter_map(|(code, response)| match code {
+            StatusCode::Code(code @ 200..=299) => Some((*code, response)),
+            _ => None,
+        }).min_by_key(|(code, _)| *code);
+        let Some((code, response)) = success else {
+            return Err(self.error(&pointer_push(&selected.pointer, "responses"), "operation has no 2xx response"));
+        };
+        let at = pointer_push(&pointer_push(&selected.pointer, "responses"), &code.to_string());
+        let response = self.resolve_response(response, &at)?;
+        let schema_pointer = pointer_push(&pointer_push(&pointer_push(&at, "content"), "application/json"), "schema");
+        let schema = response.content.get("application/json").and_then(|media| media.schema.as_ref());
+        let Some(schema) = schema else {
+            // Asana always answers with JSON; an undescribed body is kept free-form.
+            return Ok((ResponseBody::Whole(TypeRef::Json), Vec::new()));
+        };
+        let envelope_name = builder_name.join("Response");
+        let context = Context::new(schema_pointer.clone(), envelope_name.clone(), Usage::Response, None);
+        let Some((envelope, properties, properties_pointer)) = self.envelope(schema.into(), &schema_pointer) else {
+            return Ok((ResponseBody::Whole(self.type_of(schema.into(), &context)?), Vec::new()));
+        };
+        if properties.len() == 1 {
+            let data_context = Context::new(pointer_push(&properties_pointer, "data"), builder_name.join("ResponseData"), Usage::Response, Some("data"));
+            return Ok((ResponseBody::Data(self.type_of((&properties["data"]).into(), &data_context)?), Vec::new()));
+        }
+        self.model(envelope, &context, None)?;
+        if let Some(model) = self.models.get_mut(&envelope_name) {
+            // `data` is the point of the response: missing it is a decode error, not a `None`.
+            for field in &mut model.fields {
+                if field.json_name == "data" {
+                    field.presence = Presence::Required;
+                }
+            }
+            let method = snake(builder_name.as_str()).map(|method| method.to_string()).unwrap_or_default();
+            model.doc = format!("Response body of [`Client::{method}`](crate::Client::{method}).");
+        }
+        Ok((ResponseBody::Whole(TypeRef::Model(envelope_name)), properties.keys().cloned().collect()))
+    }
+
+    /// Generates the models of error bodies (Asana's `ErrorResponse`), which the runtime decodes.
+    fn error_models(&mut self, selected: &'s SelectedOperation) -> Result<()> {
+        let responses = &selected.operation.responses;
+        let errors = responses.responses.iter().filter(|(code, _)| !matches!(code, StatusCode::Code(200..=299)))
+            .map(|(code, response)| (code.to_string(), response))
+            .chain(responses.default.as_ref().map(|response| ("default".to_owned(), response)));
+        for (code, response) in errors {
+            let at = pointer_push(&pointer_push(&selected.pointer, "responses"), &code);
+            let response = self.resolve_response(response, &at)?;
+            let schema = response.content.get("application/json").and_then(|media| media.schema.as_ref());
+            if let Some(ReferenceOr::Reference { reference }) = schema {
+                self.component_type(reference, &at, Usage::Response)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// An operation pages when it takes an `offset` and its list envelope has a `next_page` with an offset.
+    fn pagination(&self, response: &ResponseBody, envelope_fields: &[String], params: &[Param]) -> Option<Pagination> {
+        let ResponseBody::Whole(TypeRef::Model(page)) = response else { return None };
+        if !envelope_fields.iter().any(|f| f == "next_page") {
+            return None;
+        }
+        let model = self.models.get(page)?;
+        let item = model.fields.iter().find(|f| f.json_name == "data").and_then(|f| match &f.ty {
+            TypeRef::List(item) => Some((**item).clone()),
+            _ => None,
+        })?;
+        let next_page = model.fields.iter().find(|f| f.json_name == "next_page")?;
+        let TypeRef::Model(next_page_model) = &next_page.ty else { return None };
+        let has_offset = self.models.get(next_page_model)?.fields.iter().any(|f| f.json_name == "offset" && f.ty == TypeRef::String);
+        let offset_param = params.iter().find(|p| p.wire_name == "offset" && p.location == ParamLocation::Query && p.kind == ParamKind::Scalar(TypeRef::String))?;
+        if !has_offset || offset_param.required {
+            return None;
+        }
+        let limit_param = params.iter().find(|p| p.wire_name == "limit" && !p.required && p.kind == ParamKind::Scalar(TypeRef::Integer));
+        Some(Pagination {
+            page: page.clone(),
+            item,
+            offset_param: offset_param.name.clone(),
+            limit_param: limit_param.map(|p| p.name.clone()),
+            max_page_size: limit_param.and_then(|p| p.maximum),
+        })
+    }
+
+    /// Where a page model keeps its items and its next offset, read from its fields.
+    fn page_of(&self, page: &TypeName, item: TypeRef) -> Option<PageOf> {
+        let field = |model: &TypeName, json_name: &str| {
+            self.models.get(model)?.fields.iter().find(|f| f.json_name == json_name).cloned()
+        };
+        let next_page = field(page, "next_page")?;
+        let TypeRef::Model(next_page_model) = &next_page.ty else { return None };
+        Some(PageOf {
+            items_field: field(page, "data")?.name,
+            item,
+            next_page_field: next_page.name,
+            offset_field: field(next_page_model, "offset")?.name,
+        })
+    }
+}

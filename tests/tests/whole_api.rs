@@ -1,0 +1,105 @@
+//! The whole of Asana's API: `spec/codegen-all-tags.toml` (every tag that has operations) must generate from
+//! the current upstream document and from each historical one, and the crates built from the output, with
+//! the hand-written runtime and every cargo feature (the webhook receiver included), must pass clippy and
+//! rustdoc with warnings denied. A construct that stops any tag fails here.
+
+mod scratch;
+
+use std::fs;
+use std::path::PathBuf;
+
+use xtask::codegen::{generate_from, read_config};
+use xtask::project_root;
+
+/// The config users copy to generate the whole API.
+const ALL_TAGS_CONFIG: &str = "spec/codegen-all-tags.toml";
+
+/// The current upstream document, then the historical ones, oldest first, as (short name, path); found by
+/// `xtask::upstream`.
+fn upstream_documents() -> Vec<(String, PathBuf)> {
+    let missing = |missing: xtask::upstream::Missing| -> ! {
+        panic!("{missing}. This test generates the whole API from each of Asana's documents.")
+    };
+    let current = xtask::upstream::current_spec().unwrap_or_else(|err| missing(err));
+    let history = xtask::upstream::history_specs().unwrap_or_else(|err| missing(err));
+    let mut documents = vec![("current".to_owned(), current)];
+    // 2024-05-22 -> v2024_05_22
+    documents.extend(history.into_iter().map(|(document, path)| (format!("v{}", document.published.replace('-', "_")), path)));
+    documents
+}
+
+#[test]
+fn the_all_tags_config_names_every_tag_that_has_operations() {
+    let config = read_config(&project_root().join(ALL_TAGS_CONFIG)).unwrap_or_else(|err| panic!("{err}"));
+    let (_, current) = &upstream_documents()[0];
+    let text = fs::read_to_string(current).unwrap_or_else(|err| panic!("{}: {err}", current.display()));
+    let document = generator::load::Document::parse("asana_oas.yaml", &text).unwrap_or_else(|err| panic!("{err}"));
+    let selection = generator::select::select(&document, &config).unwrap_or_else(|err| panic!("{err}"));
+    let missing: Vec<String> = selection.warnings.iter().map(ToString::to_string).collect();
+    assert!(missing.is_empty(), "the current document should need no warning with the all-tags config:\n{}", missing.join("\n"));
+    let tagged = |tag: &str| selection.operations.iter().any(|op| op.tag == tag);
+    assert!(config.tags.iter().all(|tag| tagged(tag)));
+    assert_eq!(selection.operations.len(), 247, "every operation of the current document is selected");
+    assert!(config.extra_schemas.iter().any(|schema| schema == "EventResponse"), "receivers need EventResponse");
+}
+
+/// Generates the whole API from every document (each distinct document once) and compiles the crates in one
+/// scratch workspace.
+#[test]
+fn every_tag_generates_a_client_that_passes_clippy_and_rustdoc() {
+    let config = read_config(&project_root().join(ALL_TAGS_CONFIG)).unwrap_or_else(|err| panic!("{err}"));
+    let mut failures = Vec::new();
+    let mut clients = Vec::new();
+    let mut seen: Vec<Vec<u8>> = Vec::new();
+    for (name, path) in upstream_documents() {
+        let bytes = fs::read(&path).unwrap_or_else(|err| panic!("{}: {err}", path.display()));
+        match generate_from(&path, &config) {
+            // The newest historical file is the current document again: compiling it twice proves nothing.
+            Ok(_) if seen.contains(&bytes) => {}
+            Ok(generated) => clients.push((name, generated)),
+            Err(err) => failures.push(err),
+        }
+        seen.push(bytes);
+    }
+    assert!(failures.is_empty(), "the whole API does not generate:\n{}", failures.join("\n"));
+    // The receiver keeps the secret that the create call returns beside `data` (`CreateWebhookResponse`);
+    // documents whose create response has no such envelope (2023-01-24) are compiled without it.
+    let (with_receiver, without): (Vec<_>, Vec<_>) =
+        clients.into_iter().partition(|(_, generated)| generated.surface.models.contains_key("CreateWebhookResponse"));
+    assert!(!with_receiver.is_empty(), "the current document has the receiver's envelope");
+    if let Err(output) = scratch::clippy_clients("whole-api", &with_receiver, scratch::Features::All) {
+        panic!("a whole-API client does not pass clippy or rustdoc {output}");
+    }
+    if let Err(output) = scratch::clippy_clients("whole-api-without-receiver", &without, scratch::Features::Default) {
+        panic!("a whole-API client does not pass clippy or rustdoc {output}");
+    }
+}
+
+/// Operations are renamed when they would take the name of a method the hand-written runtime gives `Client`:
+/// the generator's list of those names must hold every one of them.
+#[test]
+fn the_generator_knows_every_method_of_the_hand_written_client() {
+    let runtime = project_root().join("generated/src/runtime");
+    let mut files = vec![runtime.join("client.rs"), runtime.join("receiver/mod.rs")];
+    files.retain(|file| file.exists());
+    let mut methods = Vec::new();
+    for file in files {
+        let text = fs::read_to_string(&file).unwrap_or_else(|err| panic!("{}: {err}", file.display()));
+        let mut inside = false;
+        for line in text.lines() {
+            if line.starts_with("impl Client {") || line.starts_with("impl crate::Client {") {
+                inside = true;
+            } else if line.starts_with('}') {
+                inside = false;
+            } else if inside {
+                let signature = line.trim_start().trim_start_matches("pub(crate) ").trim_start_matches("pub ").trim_start_matches("async ");
+                if let Some(name) = signature.strip_prefix("fn ").and_then(|rest| rest.split(['(', '<']).next()) {
+                    methods.push(name.to_owned());
+                }
+            }
+        }
+    }
+    assert!(methods.iter().any(|m| m == "with_timeout"), "found the client's methods: {methods:?}");
+    let unknown: Vec<&String> = methods.iter().filter(|m| !generator::lower::CLIENT_METHODS.contains(&m.as_str())).collect();
+    assert!(unknown.is_empty(), "add these to generator::lower::CLIENT_METHODS: {unknown:?}");
+}
