@@ -26,6 +26,8 @@ use generator::Config;
 struct Spec {
     label: &'static str,
     path: PathBuf,
+    /// What to generate from it.
+    config: Config,
     /// The bare file name, as `cargo xtask codegen` passes it to the generator.
     name: String,
 }
@@ -35,14 +37,16 @@ fn root() -> &'static Path {
 }
 
 fn specs() -> Vec<Spec> {
-    let spec = |label, path: PathBuf| {
+    let spec = |label, path: PathBuf, config: &str| {
         let name = path.file_name().expect("a file").to_string_lossy().into_owned();
-        Spec { label, path, name }
+        Spec { label, path, config: config_from(config), name }
     };
-    let mut specs = vec![spec("spec", root().join("spec/asana_webhooks.yaml"))];
+    let mut specs = vec![spec("spec", root().join("spec/asana_webhooks.yaml"), "spec/codegen.toml")];
     let upstream = root().join("../shared/asana/asana_oas.yaml");
     if upstream.is_file() {
-        specs.push(spec("upstream", upstream));
+        specs.push(spec("upstream", upstream.clone(), "spec/codegen.toml"));
+        // The whole API: every tag, as users who copy the all-tags config generate it.
+        specs.push(spec("all-tags", upstream, "spec/codegen-all-tags.toml"));
     } else {
         eprintln!(
             "note: {} is missing, so the upstream benchmarks are skipped; put Asana's OpenAPI document \
@@ -53,10 +57,10 @@ fn specs() -> Vec<Spec> {
     specs
 }
 
-fn config() -> Config {
-    let path = root().join("spec/codegen.toml");
+fn config_from(file: &str) -> Config {
+    let path = root().join(file);
     let text = std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("{}: {err}", path.display()));
-    Config::parse("codegen.toml", &text).expect("spec/codegen.toml is valid")
+    Config::parse(file, &text).unwrap_or_else(|err| panic!("{err}"))
 }
 
 fn read(path: &Path) -> String {
@@ -78,8 +82,9 @@ fn value(spec: &Spec) -> serde_yaml::Value {
     serde_yaml::from_str(&read(&spec.path)).unwrap_or_else(|err| panic!("{}: {err}", spec.path.display()))
 }
 
-fn criterion_benches(c: &mut Criterion, specs: &[Spec], config: &Config) {
+fn criterion_benches(c: &mut Criterion, specs: &[Spec]) {
     for spec in specs {
+        let config = &spec.config;
         let text = read(&spec.path);
         let mut group = c.benchmark_group(format!("codegen/{}", spec.label));
         if text.len() > 1_000_000 {
@@ -165,9 +170,10 @@ fn duration_millis(times: &[Duration]) -> f64 {
     median(times.iter().map(|t| t.as_secs_f64() * 1e3).collect())
 }
 
-fn paired_report(specs: &[Spec], config: &Config, rounds: usize) {
+fn paired_report(specs: &[Spec], rounds: usize) {
     println!("\n== codegen vs floor, paired: {rounds} rounds of a, b and c interleaved; medians");
     for spec in specs {
+        let config = &spec.config;
         let mut a = || drop(black_box(floor(spec)));
         let mut b = || drop(black_box(codegen(spec, config)));
         let mut c = || drop(black_box(value(spec)));
@@ -226,18 +232,17 @@ fn paired_report(specs: &[Spec], config: &Config, rounds: usize) {
 
 fn main() {
     let specs = specs();
-    let config = config();
     // `cargo bench` passes `--bench`; `cargo test --benches` does not, and criterion then runs each
     // benchmark once as a test.
     // `--profile-time` (for a profiler) runs the criterion benchmarks alone.
     let bench_mode = std::env::args().any(|arg| arg == "--bench") && !std::env::args().any(|arg| arg == "--profile-time");
     if std::env::var_os("BENCH_PAIRED_ONLY").is_none() || !bench_mode {
         let mut criterion = Criterion::default().configure_from_args();
-        criterion_benches(&mut criterion, &specs, &config);
+        criterion_benches(&mut criterion, &specs);
         criterion.final_summary();
     }
     if bench_mode {
         let rounds = std::env::var("BENCH_ROUNDS").ok().and_then(|r| r.parse().ok()).unwrap_or(15);
-        paired_report(&specs, &config, rounds);
+        paired_report(&specs, rounds);
     }
 }

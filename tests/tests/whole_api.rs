@@ -59,7 +59,6 @@ fn the_all_tags_config_names_every_tag_that_has_operations() {
 /// Generates the whole API from every document (each distinct document once) and compiles the crates in one
 /// scratch workspace.
 #[test]
-#[ignore = "the whole API does not generate yet: anyOf/oneOf schemas (Memberships, Rates, Portfolios, Projects) and allOf around a scalar (Status updates) are not lowered yet"]
 fn every_tag_generates_a_client_that_passes_clippy_and_rustdoc() {
     let config = read_config(&project_root().join(ALL_TAGS_CONFIG)).unwrap_or_else(|err| panic!("{err}"));
     let mut failures = Vec::new();
@@ -76,7 +75,15 @@ fn every_tag_generates_a_client_that_passes_clippy_and_rustdoc() {
         seen.push(bytes);
     }
     assert!(failures.is_empty(), "the whole API does not generate:\n{}", failures.join("\n"));
-    if let Err(output) = scratch::clippy_clients("whole-api", &clients, scratch::Features::All) {
+    // The receiver keeps the secret that the create call returns beside `data` (`CreateWebhookResponse`);
+    // documents whose create response has no such envelope (2023-01-24) are compiled without it.
+    let (with_receiver, without): (Vec<_>, Vec<_>) =
+        clients.into_iter().partition(|(_, generated)| generated.surface.models.contains_key("CreateWebhookResponse"));
+    assert!(!with_receiver.is_empty(), "the current document has the receiver's envelope");
+    if let Err(output) = scratch::clippy_clients("whole-api", &with_receiver, scratch::Features::All) {
+        panic!("a whole-API client does not pass clippy or rustdoc {output}");
+    }
+    if let Err(output) = scratch::clippy_clients("whole-api-without-receiver", &without, scratch::Features::Default) {
         panic!("a whole-API client does not pass clippy or rustdoc {output}");
     }
 }

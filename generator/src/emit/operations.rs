@@ -385,7 +385,12 @@ fn single_value(param: &Param) -> (&'static str, TokenStream) {
         // A sent-only enum is `Copy`, so borrowing it for `Display` is needless; its text is what goes out.
         (true, false) if matches!(param.kind, ParamKind::Scalar(TypeRef::Enum(_))) => ("", quote!(self.#field.as_str())),
         (true, true) => ("", quote!(crate::runtime::Rfc3339(&self.#field))),
-        (true, false) => ("", quote!(&self.#field)),
+        (true, false) => match &param.kind {
+            ParamKind::Scalar(TypeRef::String) => ("", quote!(&self.#field)),
+            // A received enum holds a `String` for unknown values; its wire text is borrowed either way.
+            ParamKind::Scalar(TypeRef::Enum(_)) => ("", quote!(self.#field.as_str())),
+            _ => ("", quote!(self.#field)),
+        },
         (false, true) => ("_opt", quote!(self.#field.as_ref().map(crate::runtime::Rfc3339))),
         (false, false) => ("_opt", quote!(self.#field.as_ref())),
     }
