@@ -325,7 +325,10 @@ mod tests {
     #[test]
     fn surfaces_without_enums_or_unions_keep_their_json() {
         let surface = Surface::default();
-        assert_eq!(surface.to_json(), "{\n  \"operations\": {},\n  \"models\": {}\n}\n");
+        assert_eq!(
+            surface.to_json(),
+            "{\n  \"@generated\": \"by `cargo xtask codegen`; do not edit\",\n  \"operations\": {},\n  \"models\": {}\n}\n"
+        );
         assert_eq!(Surface::from_json(&surface.to_json()).ok(), Some(surface));
     }
 }

@@ -36,7 +36,8 @@ const MAX_DEPTH: usize = 64;
 /// `Client` methods of the hand-written runtime: an operation may not take their names.
 pub const CLIENT_METHODS: &[&str] = &[
     "new", "builder", "with_timeout", "with_header", "with_retry_policy", "send", "send_json", "send_data",
-    "send_with_retries", "send_once", "prepare", "headers", "create_webhook_with_receiver", "clone", "fmt",
+    "send_with_retries", "send_once", "send_decoded", "set_timeout", "prepare", "headers",
+    "create_webhook_with_receiver", "clone", "fmt",
 ];
 
 /// Lowers a selection to the IR, reporting every operation and schema that cannot be lowered.
