@@ -7,26 +7,15 @@ use std::time::{Duration, Instant};
 
 use asana_client::models::{WebhookFilter, WebhookRequest, WebhookUpdateRequest};
 use asana_client::{Client, Error, RetryPolicy};
-use common::fake_asana::{FakeAsana, Fault, TOKEN, fast_retries};
+use common::fake_asana::{FakeAsana, Fault, TOKEN, fast_retries, webhook_path};
 use common::{api_error, assert_no_token, within_seconds};
-
-fn webhook_path(gid: &str) -> String {
-    format!("/webhooks/{gid}")
-}
-
-/// A fake with one webhook in workspace `1331`; returns its gid.
-async fn fake_with_one_webhook() -> (FakeAsana, String) {
-    let fake = FakeAsana::start().await;
-    let gid = fake.seed_webhooks("1331", 1).remove(0);
-    (fake, gid)
-}
 
 // ---------------------------------------------------------------------------------------------
 // Retries
 
 #[tokio::test]
 async fn rate_limit_waits_for_retry_after_then_retries() {
-    let (fake, gid) = fake_with_one_webhook().await;
+    let (fake, gid) = FakeAsana::with_one_webhook().await;
     fake.fail_next([Fault::RateLimited {
         retry_after: Some(1),
     }]);
@@ -42,7 +31,7 @@ async fn rate_limit_waits_for_retry_after_then_retries() {
 
 #[tokio::test]
 async fn rate_limit_without_retry_after_backs_off_and_retries() {
-    let (fake, gid) = fake_with_one_webhook().await;
+    let (fake, gid) = FakeAsana::with_one_webhook().await;
     fake.fail_next([
         Fault::RateLimited { retry_after: None },
         Fault::RateLimited {
@@ -57,7 +46,7 @@ async fn rate_limit_without_retry_after_backs_off_and_retries() {
 
 #[tokio::test]
 async fn retry_after_beyond_the_time_budget_is_returned_at_once() {
-    let (fake, gid) = fake_with_one_webhook().await;
+    let (fake, gid) = FakeAsana::with_one_webhook().await;
     fake.fail_next([Fault::RateLimited {
         retry_after: Some(30),
     }]);
@@ -75,7 +64,7 @@ async fn retry_after_beyond_the_time_budget_is_returned_at_once() {
 
 #[tokio::test]
 async fn server_errors_are_retried_for_get_put_and_delete() {
-    let (fake, gid) = fake_with_one_webhook().await;
+    let (fake, gid) = FakeAsana::with_one_webhook().await;
     let client = fake.client();
     let path = webhook_path(&gid);
 
@@ -153,7 +142,7 @@ async fn post_is_retried_when_the_caller_opts_in() {
 
 #[tokio::test]
 async fn when_retries_run_out_the_last_api_error_is_returned() {
-    let (fake, gid) = fake_with_one_webhook().await;
+    let (fake, gid) = FakeAsana::with_one_webhook().await;
     fake.fail_next([
         Fault::Status(500),
         Fault::Status(502),
@@ -179,7 +168,7 @@ async fn when_retries_run_out_the_last_api_error_is_returned() {
 
 #[tokio::test]
 async fn retries_can_be_turned_off() {
-    let (fake, gid) = fake_with_one_webhook().await;
+    let (fake, gid) = FakeAsana::with_one_webhook().await;
     let client = fake
         .builder()
         .retry_policy(RetryPolicy::disabled())
@@ -208,7 +197,7 @@ async fn retries_can_be_turned_off() {
 
 #[tokio::test]
 async fn the_time_budget_ends_retries_early() {
-    let (fake, gid) = fake_with_one_webhook().await;
+    let (fake, gid) = FakeAsana::with_one_webhook().await;
     fake.fail_next(std::iter::repeat_n(Fault::Status(503), 10));
     let policy = RetryPolicy::default()
         .max_attempts(10)
@@ -232,7 +221,7 @@ async fn the_time_budget_ends_retries_early() {
 
 #[tokio::test]
 async fn dropped_connections_and_timeouts_are_retried_for_get() {
-    let (fake, gid) = fake_with_one_webhook().await;
+    let (fake, gid) = FakeAsana::with_one_webhook().await;
     fake.fail_next([Fault::DropMidBody, Fault::Slow(Duration::from_millis(400))]);
     let webhook = fake
         .client()
@@ -278,7 +267,7 @@ async fn refused_connections_are_retried_then_reported() {
 
 #[tokio::test]
 async fn client_errors_are_not_retried() {
-    let (fake, _) = fake_with_one_webhook().await;
+    let (fake, _) = FakeAsana::with_one_webhook().await;
     let error = api_error(fake.client().get_webhook("404").send().await.unwrap_err());
     assert_eq!((error.status().as_u16(), error.attempts()), (404, 1));
     assert_eq!(fake.count("GET", "/webhooks/404"), 1);

@@ -12,27 +12,11 @@ use asana_client::opt_fields::{GetWebhookOptField, GetWebhooksOptField};
 use asana_client::{Error, RetryPolicy};
 use axum::body::{Body, Bytes};
 use axum::http::{Response, StatusCode};
-use common::fake_asana::{FakeAsana, Fault, TOKEN};
+use common::fake_asana::{FakeAsana, Fault, TOKEN, webhook_path};
 use common::recording_server::{Reply, Server};
 use common::{api_error, assert_no_token, within_seconds};
 use futures_util::{TryStreamExt, stream};
 use serde_json::json;
-
-// ---------------------------------------------------------------------------------------------
-// Helpers
-
-
-
-fn webhook_path(gid: &str) -> String {
-    format!("/webhooks/{gid}")
-}
-
-/// A fake with one webhook in workspace `1331`; returns its gid.
-async fn fake_with_one_webhook() -> (FakeAsana, String) {
-    let fake = FakeAsana::start().await;
-    let gid = fake.seed_webhooks("1331", 1).remove(0);
-    (fake, gid)
-}
 
 // ---------------------------------------------------------------------------------------------
 // Partial responses and writes
@@ -132,7 +116,7 @@ async fn create_update_and_delete_against_the_fake() {
 #[tokio::test]
 async fn every_fault_gives_a_typed_error_and_no_secret_leaks() {
     let (logs, _guard) = common::capture();
-    let (fake, gid) = fake_with_one_webhook().await;
+    let (fake, gid) = FakeAsana::with_one_webhook().await;
     fake.add_resource("1331", "51648", "Launch plan");
     let client = fake
         .builder()
@@ -254,7 +238,7 @@ async fn every_fault_gives_a_typed_error_and_no_secret_leaks() {
 #[tokio::test]
 async fn each_request_is_traced_with_operation_method_path_status_attempt_and_time() {
     let (logs, _guard) = common::capture();
-    let (fake, gid) = fake_with_one_webhook().await;
+    let (fake, gid) = FakeAsana::with_one_webhook().await;
     fake.fail_next([Fault::Status(503)]);
     fake.client().get_webhook(&gid).send().await.unwrap();
     let logs = logs.text();
@@ -369,7 +353,7 @@ async fn an_endless_error_body_keeps_only_its_start_on_every_attempt() {
 
 #[tokio::test]
 async fn headers_identify_the_client_and_per_request_headers_win() {
-    let (fake, gid) = fake_with_one_webhook().await;
+    let (fake, gid) = FakeAsana::with_one_webhook().await;
     let client = fake
         .builder()
         .default_header("asana-enable", "new_user_task_lists")
@@ -417,7 +401,7 @@ async fn headers_identify_the_client_and_per_request_headers_win() {
 
 #[tokio::test]
 async fn a_per_request_timeout_overrides_the_clients() {
-    let (fake, gid) = fake_with_one_webhook().await;
+    let (fake, gid) = FakeAsana::with_one_webhook().await;
     let client = fake
         .builder()
         .retry_policy(RetryPolicy::disabled())

@@ -229,6 +229,13 @@ impl FakeAsana {
             .insert(gid.to_owned(), (workspace.to_owned(), record));
     }
 
+    /// A fake with one webhook in workspace `1331`; returns its gid.
+    pub async fn with_one_webhook() -> (FakeAsana, String) {
+        let fake = FakeAsana::start().await;
+        let gid = fake.seed_webhooks("1331", 1).remove(0);
+        (fake, gid)
+    }
+
     /// Creates `count` webhooks in `workspace`, each on a resource of its own; returns their
     /// gids in listing order.
     pub fn seed_webhooks(&self, workspace: &str, count: usize) -> Vec<String> {
@@ -798,4 +805,9 @@ fn encode_offset(index: usize) -> String {
 fn decode_offset(token: &str) -> Option<usize> {
     let hex = token.strip_prefix("eyJvZmZzZXQiOj")?;
     Some(usize::from_str_radix(hex, 16).ok()? ^ OFFSET_SALT)
+}
+
+/// The path of one webhook, as the fake records requests.
+pub fn webhook_path(gid: &str) -> String {
+    format!("/webhooks/{gid}")
 }
