@@ -34,7 +34,8 @@ impl<'s> Lowering<'s> {
             if variants.iter().any(|v| v.wire == value) {
                 continue;
             }
-            let variant = camel(value)
+            // An empty value is a real choice in some enums (no value set).
+            let variant = camel(if value.is_empty() { "empty" } else { value })
                 .ok_or_else(|| self.error(&context.pointer, format!("enum value `{value}` gives no Rust identifier")))?;
             if let Some(clash) = variants.iter().find(|v| v.variant == variant) {
                 return Err(self.error(
@@ -97,7 +98,7 @@ mod tests {
         - type: object
           properties:
             status: {type: string, enum: [open, closed]}
-            health: {type: string, enum: [unknown, good]}
+            health: {type: string, enum: [unknown, good, '']}
 ",
         );
         let status = &field(model(&api, "Received"), "status").ty;
@@ -108,6 +109,8 @@ mod tests {
         assert_eq!(find("BaseStatus").usage, Usage::Both);
         assert_eq!(find("SentPriority").usage, Usage::Request);
         assert_eq!(find("ReceivedHealth").unknown_variant, "UnknownValue");
+        let health: Vec<(&str, &str)> = find("ReceivedHealth").values.iter().map(|v| (v.variant.as_str(), v.wire.as_str())).collect();
+        assert_eq!(health, [("Unknown", "unknown"), ("Good", "good"), ("Empty", "")]);
         assert_eq!(api.enums.len(), 3);
     }
 }
