@@ -68,3 +68,49 @@ pub fn render(api: &ir::Api) -> Result<Generated> {
         warnings: Vec::new(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Two operations that cannot be lowered (a header parameter, an exploded list) and one that can.
+    const SPEC: &str = "openapi: 3.0.0
+info: {title: t, version: '1'}
+paths:
+  /a:
+    get:
+      tags: [A]
+      operationId: getA
+      parameters: [{name: X-Trace, in: header, schema: {type: string}}]
+      responses: {'200': {description: ok}}
+  /b:
+    get:
+      tags: [A]
+      operationId: getB
+      parameters: [{name: ids, in: query, explode: true, schema: {type: array, items: {type: string}}}]
+      responses: {'200': {description: ok}}
+  /c:
+    get:
+      tags: [A]
+      operationId: getC
+      responses: {'200': {description: ok}}
+";
+
+    #[test]
+    fn a_failed_run_reports_every_operation_that_failed() {
+        let errors = generate("t.yaml", SPEC, &Config::for_tags(["A"])).expect_err("two bad operations");
+        let places: Vec<String> = errors.all().iter().map(|error| error.location.to_string()).collect();
+        assert_eq!(places, ["t.yaml#/paths/~1a/get/parameters/0", "t.yaml#/paths/~1b/get/parameters/0"]);
+    }
+
+    #[test]
+    fn skipping_the_failing_operations_lets_the_run_succeed() {
+        let mut config = Config::for_tags(["A"]);
+        for operation in ["getA", "getB"] {
+            config.skip.push(config::Skip { operation: operation.to_owned(), reason: "not needed".to_owned() });
+        }
+        let generated = generate("t.yaml", SPEC, &config).expect("the rest generates");
+        assert_eq!(generated.operations, 1);
+        assert_eq!(generated.warnings.len(), 2, "each skip is reported");
+    }
+}
