@@ -81,6 +81,17 @@ fn scratch_dir(name: &str) -> PathBuf {
 
 // ----- process -----
 
+/// Writes what `spec` generates under `config` into a scratch tree named `name`, for `codegen --check` to
+/// compare against; returns the tree.
+fn generated_tree(spec: &Path, config: &str, name: &str) -> Result<PathBuf, String> {
+    let out = scratch_dir(name);
+    let config = codegen::read_config(&project_root().join(config))?;
+    let generated = codegen::generate_from(spec, &config)?;
+    let stale = codegen::stale_files(&out, &generated.files).map_err(|err| format!("{}: {err}", out.display()))?;
+    codegen::write(&out, &generated.files, &stale).map_err(|err| format!("{}: {err}", out.display()))?;
+    Ok(out)
+}
+
 /// One hyperfine comparison: `cargo xtask codegen --check` against `cargo xtask parse-only`.
 struct ProcessPair {
     /// The ratio of codegen to parsing it should stay under.
@@ -105,12 +116,8 @@ fn process(repeats: usize) -> Result<(), String> {
     }];
     match upstream::current_spec() {
         Ok(upstream) => {
-            // `--check` passes only against an output tree of the upstream spec: generate one.
-            let out = scratch_dir("upstream-generated");
-            let config = codegen::read_config(&project_root().join(codegen::DEFAULT_CONFIG))?;
-            let generated = codegen::generate_from(&upstream, &config)?;
-            let stale = codegen::stale_files(&out, &generated.files).map_err(|err| format!("{}: {err}", out.display()))?;
-            codegen::write(&out, &generated.files, &stale).map_err(|err| format!("{}: {err}", out.display()))?;
+            // `--check` passes only against an output tree of the upstream spec: generate one per config.
+            let out = generated_tree(&upstream, codegen::DEFAULT_CONFIG, "upstream-generated")?;
             pairs.push(ProcessPair {
                 label: "upstream",
                 target: 1.15,
@@ -118,11 +125,7 @@ fn process(repeats: usize) -> Result<(), String> {
                 parse_only: format!("cargo xtask parse-only --spec {}", upstream.display()),
             });
             // The whole API, as a user who copied the all-tags config runs it.
-            let all_out = scratch_dir("upstream-all-tags-generated");
-            let all_config = codegen::read_config(&project_root().join(ALL_TAGS_CONFIG))?;
-            let generated = codegen::generate_from(&upstream, &all_config)?;
-            let stale = codegen::stale_files(&all_out, &generated.files).map_err(|err| format!("{}: {err}", all_out.display()))?;
-            codegen::write(&all_out, &generated.files, &stale).map_err(|err| format!("{}: {err}", all_out.display()))?;
+            let all_out = generated_tree(&upstream, ALL_TAGS_CONFIG, "upstream-all-tags-generated")?;
             pairs.push(ProcessPair {
                 label: "all tags",
                 target: 3.0,
