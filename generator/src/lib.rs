@@ -14,6 +14,7 @@ pub mod ir;
 pub mod load;
 pub mod lower;
 pub mod names;
+mod parallel;
 pub mod select;
 pub mod surface;
 
@@ -53,9 +54,9 @@ pub fn generate(spec_file: &str, spec_text: &str, config: &Config) -> Result<Gen
 /// Emits and formats the files for an IR (also used by tests that build the IR by hand).
 pub fn render(api: &ir::Api) -> Result<Generated> {
     let header = format::header(&api.source_file, &api.source_sha256);
-    let mut files = emit::emit(api)
+    // Emitting and formatting are most of a run's time, and each file is independent of the others.
+    let mut files = parallel::map(&emit::jobs(api), |&job| format::format(emit::emit_file(api, job), &header))
         .into_iter()
-        .map(|file| format::format(file, &header))
         .collect::<Result<Vec<_>>>()?;
     let surface = surface::Surface::of(api);
     files.push(GeneratedFile { path: surface::SURFACE_FILE.to_owned(), contents: surface.to_json() });

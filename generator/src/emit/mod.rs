@@ -3,7 +3,7 @@
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{ToTokens, TokenStreamExt, quote};
 
-use crate::ir::{Api, RustIdent, TypeName, TypeRef};
+use crate::ir::{Api, Module, RustIdent, TypeName, TypeRef};
 
 mod enums;
 mod models;
@@ -23,19 +23,42 @@ pub struct EmittedFile {
     pub tokens: TokenStream,
 }
 
-/// Emits every file of the `api` module.
-pub fn emit(api: &Api) -> Vec<EmittedFile> {
-    let mut files = vec![
-        EmittedFile { path: "src/api/mod.rs".to_owned(), tokens: api_mod(api) },
-        EmittedFile { path: "src/api/models.rs".to_owned(), tokens: models_file(api) },
-    ];
+/// One file of the `api` module, still to be emitted.
+///
+/// Tokens cannot cross threads, so files are handed out as jobs that each thread emits and formats.
+#[derive(Debug, Clone, Copy)]
+pub enum FileJob<'a> {
+    /// `mod.rs`: the module declarations.
+    ApiMod,
+    /// `models.rs`: every struct, enum and union.
+    Models,
+    /// `opt_fields.rs`: the `opt_fields` enums.
+    OptFields,
+    /// The operations of one module.
+    Operations(&'a Module),
+}
+
+/// The files of the `api` module, in a fixed order.
+pub fn jobs(api: &Api) -> Vec<FileJob<'_>> {
+    let mut jobs = vec![FileJob::ApiMod, FileJob::Models];
     if !api.opt_field_sets.is_empty() {
-        files.push(EmittedFile { path: "src/api/opt_fields.rs".to_owned(), tokens: api.opt_field_sets.iter().map(opt_field_set).collect() });
+        jobs.push(FileJob::OptFields);
     }
-    for module in &api.modules {
-        files.push(EmittedFile { path: format!("src/api/{}.rs", module.name), tokens: operations(module) });
-    }
-    files
+    jobs.extend(api.modules.iter().map(FileJob::Operations));
+    jobs
+}
+
+/// Emits the file of one job.
+pub fn emit_file(api: &Api, job: FileJob<'_>) -> EmittedFile {
+    let (path, tokens) = match job {
+        FileJob::ApiMod => ("src/api/mod.rs".to_owned(), api_mod(api)),
+        FileJob::Models => ("src/api/models.rs".to_owned(), models_file(api)),
+        FileJob::OptFields => {
+            ("src/api/opt_fields.rs".to_owned(), api.opt_field_sets.iter().map(opt_field_set).collect())
+        }
+        FileJob::Operations(module) => (format!("src/api/{}.rs", module.name), operations(module)),
+    };
+    EmittedFile { path, tokens }
 }
 
 /// Structs, enums and unions, in one list sorted by name.
