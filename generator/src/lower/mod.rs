@@ -186,6 +186,10 @@ struct Lowering<'s> {
     opt_field_sets: Vec<OptFieldSet>,
     /// Component `$ref`s whose `allOf` members are being merged, to stop cycles.
     merging: Vec<String>,
+    /// Anonymous models being lowered, by (pointer, usage), with their names: see [`Lowering::inline_model`].
+    inline_models: Vec<(String, Usage, TypeName)>,
+    /// How many schemas deep the type being lowered is.
+    nesting: usize,
 }
 
 impl<'s> Lowering<'s> {
@@ -203,6 +207,8 @@ impl<'s> Lowering<'s> {
             taken_names: HashMap::new(),
             opt_field_sets: Vec::new(),
             merging: Vec::new(),
+            inline_models: Vec::new(),
+            nesting: 0,
         }
     }
 

@@ -47,7 +47,20 @@ impl<'s> Lowering<'s> {
         Ok(TypeRef::Model(name))
     }
 
+    /// The Rust type of `schema`. Recursion through components ends at their memo and through anonymous
+    /// models at [`Self::inline_model`]; the nesting limit turns any path those miss into an error that
+    /// names the place instead of a stack overflow.
     pub(super) fn type_of(&mut self, schema: SchemaRef<'s>, context: &Context) -> Result<TypeRef> {
+        if self.nesting > MAX_DEPTH {
+            return Err(self.error(&context.pointer, format!("schemas nested more than {MAX_DEPTH} levels deep")));
+        }
+        self.nesting += 1;
+        let ty = self.nested_type_of(schema, context);
+        self.nesting -= 1;
+        ty
+    }
+
+    fn nested_type_of(&mut self, schema: SchemaRef<'s>, context: &Context) -> Result<TypeRef> {
         let schema = match schema {
             SchemaRef::Ref(reference) => return self.component_type(reference, &context.pointer, context.usage),
             SchemaRef::Inline(schema) => schema,
@@ -155,8 +168,18 @@ impl<'s> Lowering<'s> {
         Ok(TypeRef::List(Box::new(self.type_of(items.into(), &item_context)?)))
     }
 
+    /// An anonymous object schema as a model named after where it is used. Such a schema can merge a
+    /// component that contains it (`S: {properties: {n: {allOf: [$ref: S, ...]}}}`); met again while its
+    /// model is being lowered, it is that same model, so the type is recursive rather than endless.
     fn inline_model(&mut self, schema: &'s Schema, context: &Context) -> Result<TypeRef> {
-        self.model(schema, context, None)?;
+        let outer = self.inline_models.iter().find(|(pointer, usage, _)| *pointer == context.pointer && *usage == context.usage);
+        if let Some((_, _, name)) = outer {
+            return Ok(TypeRef::Model(name.clone()));
+        }
+        self.inline_models.push((context.pointer.clone(), context.usage, context.name.clone()));
+        let lowered = self.model(schema, context, None);
+        self.inline_models.pop();
+        lowered?;
         Ok(TypeRef::Model(context.name.clone()))
     }
 
@@ -539,5 +562,26 @@ components:
         );
         let resource = field(model(&narrowed, "Received"), "resource");
         assert!(matches!(&resource.ty, TypeRef::Model(name) if name == "Placeholder"), "{resource:?}");
+    }
+
+    #[test]
+    fn an_anonymous_schema_that_merges_its_own_component_is_a_recursive_model() {
+        let api = lower_schemas(
+            "    Sent: {type: object, properties: {name: {type: string}}}
+    Other: {type: object, properties: {label: {type: string}}}
+    Received:
+      type: object
+      properties:
+        next:
+          allOf:
+            - $ref: '#/components/schemas/Other'
+            - $ref: '#/components/schemas/Received'
+",
+        );
+        let next = model(&api, "ReceivedNext");
+        let inner = field(next, "next");
+        assert!(matches!(&inner.ty, TypeRef::Model(name) if name == "ReceivedNext"), "{inner:?}");
+        assert!(inner.boxed);
+        assert_eq!(next.fields.iter().map(|f| f.json_name.as_str()).collect::<Vec<_>>(), ["label", "next"]);
     }
 }
