@@ -40,7 +40,7 @@ pub struct Generated {
 
 /// Runs the whole pipeline on the text of a spec; `spec_file` names it in errors and in the header.
 ///
-/// A failed run reports every problem that `select` and `lower` found, not only the first.
+/// A failed run reports every problem that `select` (or else `lower`) found, not only the first, sorted by place.
 pub fn generate(spec_file: &str, spec_text: &str, config: &Config) -> Result<Generated, Errors> {
     let document = load::Document::parse(spec_file, spec_text)?;
     let selection = select::select(&document, config)?;
@@ -102,6 +102,48 @@ paths:
         let errors = generate("t.yaml", SPEC, &Config::for_tags(["A"])).expect_err("two bad operations");
         let places: Vec<String> = errors.all().iter().map(|error| error.location.to_string()).collect();
         assert_eq!(places, ["t.yaml#/paths/~1a/get/parameters/0", "t.yaml#/paths/~1b/get/parameters/0"]);
+    }
+
+    #[test]
+    fn a_failed_run_reports_every_problem_within_an_operation() {
+        let spec = "openapi: 3.0.0
+info: {title: t, version: '1'}
+paths:
+  /a:
+    post:
+      tags: [A]
+      operationId: createA
+      parameters:
+        - {name: X-Trace, in: header, schema: {type: string}}
+        - {name: session, in: cookie, schema: {type: string}}
+      requestBody:
+        content:
+          application/json:
+            schema: {type: object, properties: {data: {$ref: '#/components/schemas/Thing'}}}
+      responses:
+        '200':
+          description: ok
+          content:
+            application/json:
+              schema: {type: object, properties: {data: {not: {type: string}}}}
+components:
+  schemas:
+    Thing:
+      type: object
+      properties:
+        a: {not: {type: string}}
+        b: {type: object, properties: {x: {type: string}, X: {type: string}}}
+        c: {type: string}
+";
+        let errors = generate("t.yaml", spec, &Config::for_tags(["A"])).expect_err("five problems");
+        let places: Vec<String> = errors.all().iter().map(|error| error.location.to_string()).collect();
+        assert_eq!(places, [
+            "t.yaml#/components/schemas/Thing/properties/a",
+            "t.yaml#/components/schemas/Thing/properties/b/properties/X",
+            "t.yaml#/paths/~1a/post/parameters/0",
+            "t.yaml#/paths/~1a/post/parameters/1",
+            "t.yaml#/paths/~1a/post/responses/200/content/application~1json/schema/properties/data",
+        ]);
     }
 
     #[test]

@@ -94,6 +94,9 @@ pub fn lower(selection: &Selection<'_>, config: &Config, warnings: &mut Vec<Erro
             errors.push(error);
         }
     }
+    errors.append(&mut lowering.deferred);
+    // Problems are found part by part, the first of each part last: sorted by place, they read in order.
+    errors.sort_by_cached_key(|error| error.location.to_string());
     if let Some(errors) = Errors::new(errors) {
         return Err(errors);
     }
@@ -107,6 +110,30 @@ pub fn lower(selection: &Selection<'_>, config: &Config, warnings: &mut Vec<Erro
         opt_field_sets: lowering.opt_field_sets,
         modules,
     })
+}
+
+/// The problems of parts lowered one after another (the parameters of an operation, the fields of a model),
+/// so that a failed part does not hide the problems of the next: the first one fails the whole, the others
+/// wait in [`Lowering::deferred`] for the end of the run.
+#[derive(Default)]
+struct Problems(Vec<Error>);
+
+impl Problems {
+    /// The value of a part that lowered, or `None` with its problem kept.
+    fn take<T>(&mut self, result: Result<T>) -> Option<T> {
+        result.map_err(|error| self.0.push(error)).ok()
+    }
+
+    fn add(&mut self, problem: Error) {
+        self.0.push(problem);
+    }
+
+    fn finish(self, lowering: &mut Lowering<'_>) -> Result<()> {
+        let mut problems = self.0.into_iter();
+        let Some(first) = problems.next() else { return Ok(()) };
+        lowering.deferred.extend(problems);
+        Err(first)
+    }
 }
 
 /// A schema seen through an optional `$ref`.
@@ -190,6 +217,8 @@ struct Lowering<'s> {
     inline_models: Vec<(String, Usage, TypeName)>,
     /// How many schemas deep the type being lowered is.
     nesting: usize,
+    /// Problems found after the first one in some part (see [`Problems`]), reported at the end of the run.
+    deferred: Vec<Error>,
 }
 
 impl<'s> Lowering<'s> {
@@ -209,6 +238,7 @@ impl<'s> Lowering<'s> {
             merging: Vec::new(),
             inline_models: Vec::new(),
             nesting: 0,
+            deferred: Vec::new(),
         }
     }
 

@@ -4,7 +4,7 @@ use openapiv3::{ReferenceOr, Schema, SchemaKind, StatusCode, Type};
 
 use super::params::{BuilderNamespace, Located, claim_names, path_segments};
 use super::types::Properties;
-use super::{Context, Lowering, SchemaRef};
+use super::{Context, Lowering, Problems, SchemaRef};
 use crate::docs;
 use crate::error::{Result, pointer_push};
 use crate::ir::{
@@ -23,8 +23,15 @@ impl<'s> Lowering<'s> {
         let (Some(method_name), Some(builder_name)) = (snake(&operation_id), camel(&operation_id)) else {
             return Err(self.error(at, format!("operationId `{operation_id}` gives no Rust identifier")));
         };
-        let mut params = self.params(selected, &builder_name, &method_name)?;
-        let (body, form) = self.body(selected, &builder_name)?;
+        let mut problems = Problems::default();
+        let params = problems.take(self.params(selected, &builder_name, &method_name));
+        let body = problems.take(self.body(selected, &builder_name));
+        let response = problems.take(self.response(selected, &builder_name));
+        problems.take(self.error_models(selected));
+        problems.finish(self)?;
+        let (Some(mut params), Some((body, form)), Some((response, envelope_fields))) = (params, body, response) else {
+            return Err(self.error(at, "generator bug: a part of the operation failed without a problem"));
+        };
         params.extend(form);
         params.sort_by_key(|located| !located.param.required);
         // Names are claimed in the order of the `Client` method's arguments, then the builder's setters.
@@ -39,8 +46,6 @@ impl<'s> Lowering<'s> {
         claim_names(self, optional, &mut names)?;
         let params: Vec<Param> = params.into_iter().map(|located| located.param).collect();
         let path_segments = path_segments(self, selected, &params)?;
-        let (response, envelope_fields) = self.response(selected, &builder_name)?;
-        self.error_models(selected)?;
         let pagination = self.pagination(&response, &envelope_fields, &params);
         let events = self.event_stream(&response, &params);
         if let (Some(pagination), ResponseBody::Whole(TypeRef::Model(page))) = (&pagination, &response) {

@@ -7,7 +7,7 @@ use openapiv3::{
     Parameter, ParameterSchemaOrContent, ReferenceOr, Schema, SchemaKind, StringFormat, Type, VariantOrUnknownOrEmpty,
 };
 
-use super::{Context, Lowering, SchemaRef};
+use super::{Context, Lowering, Problems, SchemaRef};
 use crate::docs;
 use crate::error::{Result, pointer_push};
 use crate::ir::{
@@ -65,9 +65,10 @@ impl<'s> Lowering<'s> {
         let path_level = selected.path_parameters.iter().enumerate().map(|(i, p)| {
             (p, pointer_push(&pointer_push(&path_pointer, "parameters"), &i.to_string()))
         });
+        let mut problems = Problems::default();
         let mut resolved: Vec<(&'s Parameter, String)> = Vec::new();
         for (parameter, pointer) in op_level.chain(path_level) {
-            let parameter = self.resolve_parameter(parameter, &pointer)?;
+            let Some(parameter) = problems.take(self.resolve_parameter(parameter, &pointer)) else { continue };
             let data = parameter.parameter_data_ref();
             let overridden = resolved.iter().any(|(p, _)| {
                 p.parameter_data_ref().name == data.name && std::mem::discriminant(*p) == std::mem::discriminant(parameter)
@@ -78,9 +79,11 @@ impl<'s> Lowering<'s> {
         }
         let mut params = Vec::new();
         for (parameter, pointer) in resolved {
-            let param = self.param(parameter, &pointer, selected, builder_name, method_name)?;
-            params.push(Located { param, pointer });
+            if let Some(param) = problems.take(self.param(parameter, &pointer, selected, builder_name, method_name)) {
+                params.push(Located { param, pointer });
+            }
         }
+        problems.finish(self)?;
         Ok(params)
     }
 
@@ -206,30 +209,45 @@ impl<'s> Lowering<'s> {
             SchemaKind::Any(any) if any.all_of.is_empty() => (&any.properties, &any.required),
             _ => return Err(self.error(&pointer, "multipart request body is not an object with properties; only those are supported")),
         };
+        let mut problems = Problems::default();
         let mut params = Vec::new();
         for (wire_name, property) in properties {
             let property_pointer = pointer_push(&pointer_push(&pointer, "properties"), wire_name);
-            let property_schema: &Schema = match property {
-                ReferenceOr::Item(schema) => schema,
-                ReferenceOr::Reference { reference } => self.schema_component(reference, &property_pointer)?,
-            };
-            let kind = if is_binary(property_schema) {
-                ParamKind::File
-            } else {
-                let context = Context::new(property_pointer.clone(), builder_name.join(wire_name), Usage::Request, Some(wire_name));
-                let ty = self.type_of(property.into(), &context)?;
-                match self.param_kind(ty, wire_name, &property_pointer)? {
-                    ParamKind::List(_) => return Err(self.error(&property_pointer, format!("multipart part `{wire_name}` is a list; only single values and files are supported"))),
-                    kind => kind,
-                }
-            };
-            let name = snake(wire_name).ok_or_else(|| self.error(&property_pointer, format!("part name `{wire_name}` gives no Rust identifier")))?;
-            let doc = property_schema.schema_data.description.as_deref().map(docs::to_rustdoc).filter(|d| !d.is_empty())
-                .unwrap_or_else(|| format!("The {} part of the form.", docs::code_span(wire_name)));
-            let param = Param { wire_name: wire_name.clone(), name, doc, location: ParamLocation::Form, required: required.contains(wire_name), kind, maximum: integer_maximum(property_schema) };
-            params.push(Located { param, pointer: property_pointer });
+            let part = self.form_param(wire_name, property, &property_pointer, required.contains(wire_name), builder_name);
+            if let Some(param) = problems.take(part) {
+                params.push(Located { param, pointer: property_pointer });
+            }
         }
+        problems.finish(self)?;
         Ok(params)
+    }
+
+    fn form_param(
+        &mut self,
+        wire_name: &str,
+        property: &'s ReferenceOr<Box<Schema>>,
+        pointer: &str,
+        required: bool,
+        builder_name: &TypeName,
+    ) -> Result<Param> {
+        let property_schema: &Schema = match property {
+            ReferenceOr::Item(schema) => schema,
+            ReferenceOr::Reference { reference } => self.schema_component(reference, pointer)?,
+        };
+        let kind = if is_binary(property_schema) {
+            ParamKind::File
+        } else {
+            let context = Context::new(pointer.to_owned(), builder_name.join(wire_name), Usage::Request, Some(wire_name));
+            let ty = self.type_of(property.into(), &context)?;
+            match self.param_kind(ty, wire_name, pointer)? {
+                ParamKind::List(_) => return Err(self.error(pointer, format!("multipart part `{wire_name}` is a list; only single values and files are supported"))),
+                kind => kind,
+            }
+        };
+        let name = snake(wire_name).ok_or_else(|| self.error(pointer, format!("part name `{wire_name}` gives no Rust identifier")))?;
+        let doc = property_schema.schema_data.description.as_deref().map(docs::to_rustdoc).filter(|d| !d.is_empty())
+            .unwrap_or_else(|| format!("The {} part of the form.", docs::code_span(wire_name)));
+        Ok(Param { wire_name: wire_name.to_owned(), name, doc, location: ParamLocation::Form, required, kind, maximum: integer_maximum(property_schema) })
     }
 }
 

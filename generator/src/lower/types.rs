@@ -6,7 +6,7 @@ use indexmap::IndexMap;
 use openapiv3::{AdditionalProperties, ReferenceOr, Schema, SchemaKind, StringFormat, Type, VariantOrUnknownOrEmpty};
 
 use super::unions::shape_of;
-use super::{Context, Lowering, MAX_DEPTH, SchemaRef, pointer_of};
+use super::{Context, Lowering, MAX_DEPTH, Problems, SchemaRef, pointer_of};
 use crate::docs;
 use crate::error::{Error, Result, pointer_push};
 use crate::ir::{Field, Model, Presence, TypeName, TypeRef, Usage};
@@ -198,13 +198,15 @@ impl<'s> Lowering<'s> {
         let doc = merged.doc.as_deref().map(docs::to_rustdoc).filter(|doc| !doc.is_empty())
             .unwrap_or_else(|| format!("The `{}` object of the Asana API.", context.name));
         let mut fields: Vec<Field> = Vec::new();
+        let mut problems = Problems::default();
         for property in merged.properties {
             if self.hidden(&property.pointer, context.usage) {
                 continue;
             }
             let name = snake(&property.json_name).ok_or_else(|| {
                 self.error(&property.pointer, format!("property name `{}` gives no Rust identifier", property.json_name))
-            })?;
+            });
+            let Some(name) = problems.take(name) else { continue };
             let owner = property.owner.as_ref().unwrap_or(&context.name);
             let field_context = Context {
                 pointer: property.pointer.clone(),
@@ -213,7 +215,7 @@ impl<'s> Lowering<'s> {
                 usage: context.usage,
                 property: Some(property.json_name.clone()),
             };
-            let ty = self.type_of(property.schema, &field_context)?;
+            let Some(ty) = problems.take(self.type_of(property.schema, &field_context)) else { continue };
             if let Some(existing) = fields.iter_mut().find(|field| field.name == name) {
                 if existing.json_name == property.json_name && existing.ty == ty {
                     continue;
@@ -231,7 +233,8 @@ impl<'s> Lowering<'s> {
                 } else {
                     format!("properties `{}` and `{}` both become the Rust field `{name}`", existing.json_name, property.json_name)
                 };
-                return Err(self.error(&property.pointer, message));
+                problems.add(self.error(&property.pointer, message));
+                continue;
             }
             let required = merged.required.iter().any(|r| r == &property.json_name);
             let doc = self.property_doc(property.schema, &property.json_name, &ty);
@@ -244,6 +247,7 @@ impl<'s> Lowering<'s> {
                 boxed: false,
             });
         }
+        problems.finish(self)?;
         self.models.insert(context.name.clone(), Model { name: context.name.clone(), doc, usage: context.usage, fields, page: None });
         Ok(())
     }
