@@ -56,6 +56,7 @@ const ACCEPTED: &[&str] = &[
     "empty_enum.yaml",
     "keywords_and_non_ascii.yaml",
     "ref_cycle_property.yaml",
+    "ref_cycle_anonymous_all_of.yaml",
     "unsupported_discriminator.yaml",
 ];
 
@@ -96,6 +97,8 @@ fn accepted_odd_specs_generate_clients_that_pass_clippy() {
     let recursive = &clients[2].1.files.iter().find(|f| f.path == "src/api/models.rs").expect("models.rs").contents;
     assert!(recursive.contains("pub parent: Option<Box<Gadget>>"), "{recursive}");
     assert!(recursive.contains("pub children: Option<Vec<Gadget>>"), "a Vec needs no Box:\n{recursive}");
+    let anonymous = &clients[3].1.files.iter().find(|f| f.path == "src/api/models.rs").expect("models.rs").contents;
+    assert!(anonymous.contains("pub next: Option<Box<GadgetNext>>"), "{anonymous}");
     if let Err(output) = scratch::clippy_clients("odd-specs", &clients, scratch::Features::Default) {
         panic!("a client generated from an odd but valid spec does not pass clippy {output}");
     }
