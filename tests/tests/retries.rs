@@ -26,7 +26,6 @@ async fn rate_limit_waits_for_retry_after_then_retries() {
     assert_eq!(fake.count("GET", &webhook_path(&gid)), 2);
     // `Retry-After: 1` is waited for although the policy's backoffs are milliseconds.
     assert!(elapsed >= Duration::from_secs(1), "{elapsed:?}");
-    assert!(elapsed < Duration::from_millis(1800), "{elapsed:?}");
 }
 
 #[tokio::test]
@@ -55,7 +54,8 @@ async fn retry_after_beyond_the_time_budget_is_returned_at_once() {
         .with_retry_policy(fast_retries().time_budget(Duration::from_secs(10)));
     let started = Instant::now();
     let error = api_error(client.get_webhook(&gid).send().await.unwrap_err());
-    assert!(started.elapsed() < Duration::from_secs(1));
+    // Far below the 30 s that waiting would take, however loaded the machine.
+    assert!(started.elapsed() < Duration::from_secs(10));
     assert_eq!(error.status().as_u16(), 429);
     assert_eq!(error.retry_after(), Some(Duration::from_secs(30)));
     assert_eq!(error.attempts(), 1);
@@ -201,9 +201,8 @@ async fn the_time_budget_ends_retries_early() {
     fake.fail_next(std::iter::repeat_n(Fault::Status(503), 10));
     let policy = RetryPolicy::default()
         .max_attempts(10)
-        .backoff(Duration::from_millis(30), Duration::from_millis(30))
-        .time_budget(Duration::from_millis(100));
-    let started = Instant::now();
+        .backoff(Duration::from_millis(400), Duration::from_millis(400))
+        .time_budget(Duration::from_secs(1));
     let error = fake
         .client()
         .with_retry_policy(policy)
@@ -211,12 +210,15 @@ async fn the_time_budget_ends_retries_early() {
         .send()
         .await
         .unwrap_err();
-    assert!(started.elapsed() < Duration::from_millis(500));
-    let error = api_error(error);
-    // Waits of 15 to 30 ms fit 3 to 6 times into 100 ms, plus the time of the requests.
-    assert!((2..=7).contains(&error.attempts()), "{}", error.attempts());
-    let attempts = usize::try_from(error.attempts()).unwrap();
-    assert_eq!(fake.count("GET", &webhook_path(&gid)), attempts);
+    // The last attempt answers 503, or is cut off as a timeout when a slow machine spends the budget on it.
+    let attempts = match error {
+        Error::Api(error) => error.attempts(),
+        Error::Transport { attempts, .. } => attempts,
+        other => panic!("expected a 503 or a timeout, got {other:?}"),
+    };
+    // Waits of 200 to 400 ms: at most 5 fit into the budget, so the budget ends the call, not the 10 attempts.
+    assert!((1..=6).contains(&attempts), "{attempts}");
+    assert_eq!(fake.count("GET", &webhook_path(&gid)), usize::try_from(attempts).unwrap());
 }
 
 #[tokio::test]

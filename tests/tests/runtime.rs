@@ -5,7 +5,7 @@
 mod common;
 
 use std::convert::Infallible;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use asana_client::models::WebhookRequest;
 use asana_client::opt_fields::{GetWebhookOptField, GetWebhooksOptField};
@@ -411,14 +411,12 @@ async fn a_per_request_timeout_overrides_the_clients() {
     client.get_webhook(&gid).send().await.unwrap();
 
     fake.fail_next([Fault::Slow(Duration::from_millis(300))]);
-    let started = Instant::now();
     let error = client
         .with_timeout(Duration::from_millis(100))
         .get_webhook(&gid)
         .send()
         .await
         .unwrap_err();
-    assert!(started.elapsed() < Duration::from_millis(300));
     assert!(
         matches!(&error, Error::Transport { source, .. } if source.is_timeout()),
         "{error:?}"
