@@ -23,6 +23,10 @@ use xtask::timing::{median, paired, ratio};
 use criterion::Criterion;
 use generator::Config;
 
+/// The allocator of `cargo xtask codegen`, so that the bench times what users run (floor included).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// A spec to benchmark.
 struct Spec {
     label: &'static str,
