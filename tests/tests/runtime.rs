@@ -402,11 +402,7 @@ async fn headers_identify_the_client_and_per_request_headers_win() {
 #[tokio::test]
 async fn a_per_request_timeout_overrides_the_clients() {
     let (fake, gid) = FakeAsana::with_one_webhook().await;
-    let client = fake
-        .builder()
-        .retry_policy(RetryPolicy::disabled())
-        .build()
-        .unwrap();
+    let client = fake.client_without_retries();
     fake.fail_next([Fault::Slow(Duration::from_millis(300))]);
     client.get_webhook(&gid).send().await.unwrap();
 

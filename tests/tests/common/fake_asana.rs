@@ -221,6 +221,11 @@ impl FakeAsana {
         self.builder().build().unwrap()
     }
 
+    /// A client that sends each request once, so that a test sees every fault it sets up.
+    pub fn client_without_retries(&self) -> asana_client::Client {
+        self.builder().retry_policy(asana_client::RetryPolicy::disabled()).build().unwrap()
+    }
+
     /// Registers a resource (a project, say) that webhooks can watch, in `workspace`.
     pub fn add_resource(&self, workspace: &str, gid: &str, name: &str) {
         let record = json!({"gid": gid, "resource_type": "project", "name": name});

@@ -152,10 +152,7 @@ impl FileSecretStore {
         let table = transaction
             .open_table(HANDSHAKES)
             .map_err(|e| self.error(e))?;
-        let found = table.get(target).map_err(|e| self.error(e))?;
-        found
-            .map(|value| decode(value.value()).map_err(|e| self.error(e)))
-            .transpose()
+        stored_expectation(&table, target).map_err(|e| self.error(e))
     }
 }
 
@@ -185,6 +182,17 @@ fn restrict(file: &File, shown: &std::path::Display<'_>) -> Result<(), StoreErro
             .map_err(|error| StoreError::new(format!("cannot restrict `{shown}`"), error))?;
     }
     Ok(())
+}
+
+/// The expectation of `target` in the handshakes table, in a read or a write transaction.
+fn stored_expectation(
+    handshakes: &impl ReadableTable<&'static str, &'static [u8]>,
+    target: &str,
+) -> Result<Option<Expectation>, redb::Error> {
+    handshakes
+        .get(target)?
+        .map(|value| decode(value.value()))
+        .transpose()
 }
 
 fn decode(bytes: &[u8]) -> Result<Expectation, redb::Error> {
@@ -220,10 +228,7 @@ fn end(
     take_back: bool,
 ) -> Result<(), redb::Error> {
     let mut handshakes = transaction.open_table(HANDSHAKES)?;
-    let current = handshakes
-        .get(target)?
-        .map(|value| decode(value.value()))
-        .transpose()?;
+    let current = stored_expectation(&handshakes, target)?;
     let Some(current) = current.filter(|current| current.id == id.0) else {
         return Ok(());
     };
@@ -285,10 +290,7 @@ impl SecretStore for FileSecretStore {
         });
         self.write_blocking(move |transaction| {
             let mut handshakes = transaction.open_table(HANDSHAKES)?;
-            let current = handshakes
-                .get(target.as_str())?
-                .map(|value| decode(value.value()))
-                .transpose()?;
+            let current = stored_expectation(&handshakes, &target)?;
             if current.as_ref().is_some_and(Expectation::is_open) {
                 return Ok(None);
             }
@@ -322,10 +324,7 @@ impl SecretStore for FileSecretStore {
         let (target, secret) = (target.to_owned(), secret.clone());
         self.write_blocking(move |transaction| {
             let mut handshakes = transaction.open_table(HANDSHAKES)?;
-            let current = handshakes
-                .get(target.as_str())?
-                .map(|value| decode(value.value()))
-                .transpose()?;
+            let current = stored_expectation(&handshakes, &target)?;
             let Some(mut current) = current else {
                 return Ok(HandshakeStatus::Unexpected);
             };
