@@ -93,8 +93,12 @@ impl Document {
     /// Deserializes the node at `pointer` into an `openapiv3` type, naming the pointer on failure.
     pub fn deserialize<T: DeserializeOwned>(&self, pointer: &str) -> Result<T> {
         let node = self.get(pointer).ok_or_else(|| self.error(pointer, "nothing at this location"))?;
-        serde_yaml::from_value(node.to_value())
-            .map_err(|err| self.error(pointer, format!("not a valid OpenAPI 3.0 object here: {err}")))
+        let value = node.to_value();
+        // openapiv3's `ReferenceOr` deserializer panics on some malformed objects (a parameter whose
+        // `schema` is a string, beside a `content`): that is a bad document like any other, not a crash.
+        let deserialized = std::panic::catch_unwind(|| serde_yaml::from_value::<T>(value))
+            .map_err(|_| self.error(pointer, "not a valid OpenAPI 3.0 object here"))?;
+        deserialized.map_err(|err| self.error(pointer, format!("not a valid OpenAPI 3.0 object here: {err}")))
     }
 
     /// An error at a JSON pointer of this document.
@@ -386,4 +390,55 @@ fn yaml_error(file: &str, err: &serde_yaml::Error) -> Error {
 
 fn hex_sha256(bytes: &[u8]) -> String {
     Sha256::digest(bytes).iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use openapiv3::{Parameter, ReferenceOr};
+
+    use super::*;
+
+    fn document(text: &str) -> Document {
+        Document::parse("t.yaml", text).unwrap_or_else(|err| panic!("{err}"))
+    }
+
+    #[test]
+    fn pointers_reach_escaped_keys_integer_keys_and_list_items() {
+        let doc = document("openapi: 3.0.0\npaths:\n  /a/{b}:\n    get:\n      responses:\n        200: {description: ok}\n      tags: [x, y]\n");
+        assert_eq!(doc.get("/paths/~1a~1{b}/get/responses/200/description"), Some(&Node::String("ok".to_owned())));
+        assert_eq!(doc.get("/paths/~1a~1{b}/get/tags/1"), Some(&Node::String("y".to_owned())));
+        assert_eq!(doc.get("/paths/~1a~1{b}/get/tags/2"), None);
+        assert_eq!(doc.get("/paths/nope"), None);
+    }
+
+    #[test]
+    fn syntax_errors_name_the_line_and_column() {
+        let err = Document::parse("t.yaml", "openapi: 3.0.0\npaths: [\n").expect_err("unclosed sequence");
+        assert!(matches!(err.location, Location::Line { line: 3, .. }), "{err}");
+        assert!(err.message.starts_with("invalid YAML"), "{err}");
+    }
+
+    #[test]
+    fn duplicate_keys_are_rejected() {
+        let err = Document::parse("t.yaml", "openapi: 3.0.0\ninfo: {}\ninfo: {}\n").expect_err("duplicate key");
+        assert!(err.message.contains("duplicate"), "{err}");
+    }
+
+    #[test]
+    fn a_part_that_does_not_deserialize_is_an_error_at_its_pointer() {
+        let doc = document("openapi: 3.0.0\nparameters:\n  p: {name: p, in: query, schema: 12}\n");
+        let err = doc.deserialize::<ReferenceOr<Parameter>>("/parameters/p").expect_err("schema is a number");
+        assert_eq!(err.location.to_string(), "t.yaml#/parameters/p");
+    }
+
+    #[test]
+    fn a_part_that_makes_openapiv3_panic_is_an_error_too() {
+        // openapiv3's `ReferenceOr` deserializer panics on this parameter ("somehow this parsed
+        // successfully the second time"); a fuzzed document found it.
+        let doc = document(
+            "openapi: 3.0.0\nparameters:\n  p:\n    name: p\n    in: path\n    required: true\n    schema: >-\n      words\n    content:\n      application/json:\n        schema: {$ref: '#/components/schemas/E'}\n",
+        );
+        let err = doc.deserialize::<ReferenceOr<Parameter>>("/parameters/p").expect_err("schema is a string");
+        assert_eq!(err.location.to_string(), "t.yaml#/parameters/p");
+    }
 }
