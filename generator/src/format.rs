@@ -21,31 +21,14 @@ pub fn header(source_file: &str, source_sha256: &str) -> String {
     )
 }
 
-/// Formats one emitted file, or part of a file (see [`crate::emit::FileJob`]), without its header.
-pub fn format(file: EmittedFile) -> Result<GeneratedFile> {
+/// Formats one emitted file under `header`.
+pub fn format(file: EmittedFile, header: &str) -> Result<GeneratedFile> {
     let syntax: syn::File = syn::parse2(file.tokens).map_err(|err| {
         // Emitted tokens always come from the IR; failing to parse them is a generator bug.
         Error::in_file(&file.path, format!("generator bug: emitted code does not parse: {err}"))
     })?;
-    Ok(GeneratedFile { path: file.path, contents: separate_items(&prettyplease::unparse(&syntax)) })
-}
-
-/// Joins formatted parts into whole files (the parts of one file are consecutive) under `header`.
-pub fn join(parts: Vec<GeneratedFile>, header: &str) -> Vec<GeneratedFile> {
-    let mut files: Vec<GeneratedFile> = Vec::new();
-    for part in parts {
-        match files.last_mut() {
-            // A part ends with an item and the next starts with one: a blank line between, as within a part.
-            Some(file) if file.path == part.path => {
-                if !part.contents.is_empty() {
-                    file.contents.push('\n');
-                    file.contents.push_str(&part.contents);
-                }
-            }
-            _ => files.push(GeneratedFile { contents: format!("{header}\n{}", part.contents), path: part.path }),
-        }
-    }
-    files
+    let body = separate_items(&prettyplease::unparse(&syntax));
+    Ok(GeneratedFile { path: file.path, contents: format!("{header}\n{body}") })
 }
 
 /// prettyplease packs items together; hand-written code leaves a blank line after each closing brace
@@ -66,34 +49,4 @@ fn separate_items(code: &str) -> String {
         }
     }
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use quote::quote;
-
-    use super::*;
-
-    fn file(tokens: proc_macro2::TokenStream) -> EmittedFile {
-        EmittedFile { path: "src/api/models.rs".to_owned(), tokens }
-    }
-
-    #[test]
-    fn a_file_formatted_in_parts_is_the_file_formatted_whole() {
-        let first = quote! {
-            #[doc = " A."]
-            pub struct A { pub x: Option<String> }
-            pub type B = A;
-        };
-        let second = quote! {
-            impl A { pub fn new() -> Self { A { x: None } } }
-            pub enum C { D }
-        };
-        let whole = join(vec![format(file(quote! { #first #second })).expect("formats")], "// header\n");
-        let parts = vec![format(file(first)).expect("formats"), format(file(second)).expect("formats")];
-        let joined = join(parts, "// header\n");
-        assert_eq!(joined, whole);
-        assert_eq!(joined.len(), 1);
-        assert!(joined[0].contents.starts_with("// header\n\n/// A.\npub struct A"), "{}", joined[0].contents);
-    }
 }

@@ -55,10 +55,9 @@ pub fn generate(spec_file: &str, spec_text: &str, config: &Config) -> Result<Gen
 pub fn render(api: &ir::Api) -> Result<Generated> {
     let header = format::header(&api.source_file, &api.source_sha256);
     // Emitting and formatting are most of a run's time, and each file is independent of the others.
-    let parts = parallel::map(&emit::jobs(api), |job| format::format(emit::emit_file(api, job)))
+    let mut files = parallel::map(&emit::jobs(api), |&job| format::format(emit::emit_file(api, job), &header))
         .into_iter()
         .collect::<Result<Vec<_>>>()?;
-    let mut files = format::join(parts, &header);
     let surface = surface::Surface::of(api);
     files.push(GeneratedFile { path: surface::SURFACE_FILE.to_owned(), contents: surface.to_json() });
     files.sort_by(|a, b| a.path.cmp(&b.path));

@@ -3,7 +3,7 @@
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{ToTokens, TokenStreamExt, quote};
 
-use crate::ir::{Api, Model, Module, RustIdent, StringEnum, TypeName, TypeRef, Union};
+use crate::ir::{Api, Module, RustIdent, TypeName, TypeRef};
 
 mod enums;
 mod models;
@@ -23,57 +23,24 @@ pub struct EmittedFile {
     pub tokens: TokenStream,
 }
 
-/// Part of a file of the `api` module, still to be emitted.
+/// One file of the `api` module, still to be emitted.
 ///
 /// Tokens cannot cross threads, so files are handed out as jobs that each thread emits and formats.
-/// `models.rs`, a third of a large API's code, comes in parts of [`MODELS_PER_JOB`] items so that it
-/// is formatted on every core rather than holding up one; the parts are joined in order.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy)]
 pub enum FileJob<'a> {
     /// `mod.rs`: the module declarations.
     ApiMod,
-    /// Consecutive items of `models.rs`.
-    Models(Vec<ModelItem<'a>>),
+    /// `models.rs`: every struct, enum and union.
+    Models,
     /// `opt_fields.rs`: the `opt_fields` enums.
     OptFields,
     /// The operations of one module.
     Operations(&'a Module),
 }
 
-/// An item of `models.rs`.
-#[derive(Debug, Clone, Copy)]
-pub enum ModelItem<'a> {
-    Struct(&'a Model),
-    Enum(&'a StringEnum),
-    Union(&'a Union),
-}
-
-impl ModelItem<'_> {
-    fn name(&self) -> &TypeName {
-        match self {
-            ModelItem::Struct(model) => &model.name,
-            ModelItem::Enum(string_enum) => &string_enum.name,
-            ModelItem::Union(union) => &union.name,
-        }
-    }
-}
-
-/// How many items of `models.rs` one job emits and formats: small enough that the parts of a whole-API
-/// `models.rs` (about 400 items) spread over the cores, large enough that a small API's is one job.
-const MODELS_PER_JOB: usize = 64;
-
-/// The jobs of the `api` module's files, in file order; the parts of one file are consecutive.
+/// The files of the `api` module, in a fixed order.
 pub fn jobs(api: &Api) -> Vec<FileJob<'_>> {
-    let mut jobs = vec![FileJob::ApiMod];
-    // Structs, enums and unions, in one list sorted by name.
-    let mut items: Vec<ModelItem<'_>> = api.models.iter().map(ModelItem::Struct).collect();
-    items.extend(api.enums.iter().map(ModelItem::Enum));
-    items.extend(api.unions.iter().map(ModelItem::Union));
-    items.sort_by(|a, b| a.name().cmp(b.name()));
-    if items.is_empty() {
-        jobs.push(FileJob::Models(Vec::new()));
-    }
-    jobs.extend(items.chunks(MODELS_PER_JOB).map(|part| FileJob::Models(part.to_vec())));
+    let mut jobs = vec![FileJob::ApiMod, FileJob::Models];
     if !api.opt_field_sets.is_empty() {
         jobs.push(FileJob::OptFields);
     }
@@ -81,11 +48,11 @@ pub fn jobs(api: &Api) -> Vec<FileJob<'_>> {
     jobs
 }
 
-/// Emits the file, or the part of a file, of one job.
-pub fn emit_file(api: &Api, job: &FileJob<'_>) -> EmittedFile {
+/// Emits the file of one job.
+pub fn emit_file(api: &Api, job: FileJob<'_>) -> EmittedFile {
     let (path, tokens) = match job {
         FileJob::ApiMod => ("src/api/mod.rs".to_owned(), api_mod(api)),
-        FileJob::Models(items) => ("src/api/models.rs".to_owned(), items.iter().map(model_item).collect()),
+        FileJob::Models => ("src/api/models.rs".to_owned(), models_file(api)),
         FileJob::OptFields => {
             ("src/api/opt_fields.rs".to_owned(), api.opt_field_sets.iter().map(opt_field_set).collect())
         }
@@ -94,12 +61,13 @@ pub fn emit_file(api: &Api, job: &FileJob<'_>) -> EmittedFile {
     EmittedFile { path, tokens }
 }
 
-fn model_item(item: &ModelItem<'_>) -> TokenStream {
-    match item {
-        ModelItem::Struct(m) => model(m),
-        ModelItem::Enum(e) => string_enum(e),
-        ModelItem::Union(u) => union(u),
-    }
+/// Structs, enums and unions, in one list sorted by name.
+fn models_file(api: &Api) -> TokenStream {
+    let mut items: Vec<(&TypeName, TokenStream)> = api.models.iter().map(|m| (&m.name, model(m))).collect();
+    items.extend(api.enums.iter().map(|e| (&e.name, string_enum(e))));
+    items.extend(api.unions.iter().map(|u| (&u.name, union(u))));
+    items.sort_by(|a, b| a.0.cmp(b.0));
+    items.into_iter().map(|(_, tokens)| tokens).collect()
 }
 
 fn api_mod(api: &Api) -> TokenStream {
