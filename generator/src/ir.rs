@@ -48,6 +48,9 @@ pub struct Model {
     pub fields: Vec<Field>,
     /// Set when the model is one page of a paginated list.
     pub page: Option<PageOf>,
+    /// Whether it derives `Default`: not a sent model with required fields, whose default would be a request
+    /// Asana rejects, nor one with a field that has no default.
+    pub derives_default: bool,
 }
 
 /// Which side of the wire a generated type is used on.
@@ -108,6 +111,9 @@ pub struct Field {
     pub presence: Presence,
     /// Stored behind a `Box` because the model contains itself through this field.
     pub boxed: bool,
+    /// The chained setter of a sent model's optional field (`set_new` for a field named `new`, which the
+    /// constructor takes); `None` when the model has none for it.
+    pub setter: Option<RustIdent>,
 }
 
 /// A string schema with an `enum`: one variant per value.
@@ -146,6 +152,8 @@ pub struct Union {
     pub usage: Usage,
     /// The variants, in spec order; anything else decodes as the raw JSON fallback variant.
     pub variants: Vec<UnionVariant>,
+    /// Name of the variant holding raw JSON (`Other`, unless a member took it).
+    pub fallback: TypeName,
 }
 
 /// One variant of a [`Union`].
@@ -303,6 +311,11 @@ pub struct Param {
     pub kind: ParamKind,
     /// The largest value the API accepts (`maximum` of an integer parameter), if the spec says.
     pub maximum: Option<i64>,
+    /// The request builder's method that sets it; `None` for a positional argument of the `Client` method
+    /// and for an `opt_fields` without typed values (only its raw setter).
+    pub setter: Option<RustIdent>,
+    /// For `opt_fields`: the builder's method adding field paths as strings (`opt_fields_raw`).
+    pub raw_setter: Option<RustIdent>,
 }
 
 /// Where a parameter is sent.

@@ -252,8 +252,9 @@ pub fn diff(old: &Surface, new: &Surface) -> Vec<Change> {
     changes
 }
 
-/// Enums and unions: a type or member removed breaks callers that name it; one added breaks nobody (a
-/// received value that was `Unknown` or `Other` before gets its own variant).
+/// Enums and unions: a type or member removed breaks callers that name it; one added breaks nobody, since
+/// every generated string enum and union is `#[non_exhaustive]` (downstream `match`es already have a
+/// wildcard arm) and a received value that was `Unknown` or `Other` before gets its own variant.
 fn diff_members(
     kind: &str,
     members: &str,
@@ -320,6 +321,17 @@ mod tests {
         ]);
         let gone = diff(&new, &Surface::default());
         assert_eq!(gone[0].description, "enum `Subtype` removed");
+    }
+
+    /// Additive only because emit marks unions (and enums) `#[non_exhaustive]`: see
+    /// `emit::enums::tests::every_enum_may_grow_without_breaking_matches` and the union tests beside it.
+    #[test]
+    fn union_variants_added_are_additive() {
+        let old = Surface { unions: BTreeMap::from([("Owner".to_owned(), vec!["Gid".to_owned()])]), ..Surface::default() };
+        let new = Surface { unions: BTreeMap::from([("Owner".to_owned(), vec!["Gid".to_owned(), "User".to_owned()])]), ..Surface::default() };
+        let changes: Vec<(Impact, String)> = diff(&old, &new).into_iter().map(|c| (c.impact, c.description)).collect();
+        assert_eq!(changes, [(Impact::Additive, "union `Owner`: variants added: User".to_owned())]);
+        assert_eq!(diff(&new, &old)[0].impact, Impact::Breaking);
     }
 
     #[test]

@@ -41,7 +41,6 @@ const REJECTED: &[(&str, &str, &str)] = &[
     ("missing_operation_id.yaml", "#/paths/~1gadgets/get", "no operationId"),
     ("snake_case_collision.yaml", "/properties/data/properties/foo_bar", "both become the Rust field `foo_bar`"),
     ("non_ascii_only_name.yaml", "/properties/data/properties/名前", "gives no Rust identifier"),
-    ("enum_punctuation_collision.yaml", "#/paths/~1gadgets/get", "both become the variant `OwnerName`"),
     ("path_param_not_in_path.yaml", "#/paths/~1gadgets/get/parameters/0", "does not appear in the path"),
     ("one_of_same_shape.yaml", "/properties/data/properties/value/oneOf/1", "members 0 and 1 of this `oneOf` cannot be told apart: both are JSON strings"),
     ("any_of_same_shape.yaml", "/properties/data/properties/value/anyOf/1", "members 0 and 1 of this `anyOf` cannot be told apart: both are JSON strings"),
@@ -58,6 +57,12 @@ const ACCEPTED: &[&str] = &[
     "ref_cycle_property.yaml",
     "ref_cycle_anonymous_all_of.yaml",
     "unsupported_discriminator.yaml",
+    "union_member_named_other.yaml",
+    "required_opt_fields.yaml",
+    "enum_values_that_share_a_name.yaml",
+    "opt_fields_punctuation_collision.yaml",
+    "schema_names_that_differ_in_case.yaml",
+    "builder_and_setter_names.yaml",
 ];
 
 #[test]
@@ -99,6 +104,49 @@ fn accepted_odd_specs_generate_clients_that_pass_clippy() {
     assert!(recursive.contains("pub children: Option<Vec<Gadget>>"), "a Vec needs no Box:\n{recursive}");
     let anonymous = &clients[3].1.files.iter().find(|f| f.path == "src/api/models.rs").expect("models.rs").contents;
     assert!(anonymous.contains("pub next: Option<Box<GadgetNext>>"), "{anonymous}");
+    let file = |client: &str, path: &str| -> String {
+        let (_, generated) = clients.iter().find(|(name, _)| name == client).unwrap_or_else(|| panic!("no client {client}"));
+        generated.files.iter().find(|f| f.path == path).unwrap_or_else(|| panic!("{client}: no {path}")).contents.clone()
+    };
+    let expect = |client: &str, path: &str, expected: &[&str]| {
+        let text = file(client, path);
+        for expected in expected {
+            assert!(text.contains(expected), "{client}: missing `{expected}` in {path}:\n{text}");
+        }
+    };
+    expect("union_member_named_other", "src/api/models.rs", &[
+        "Other(Box<Other>),",
+        "OtherValue(serde_json::Value),",
+        "OtherValue(Box<OtherValue>),",
+        "RawJson(serde_json::Value),",
+    ]);
+    expect("required_opt_fields", "src/api/gadgets.rs", &[
+        "opt_fields: impl IntoIterator<Item = crate::opt_fields::GetGadgetOptField>",
+        "opt_fields: impl IntoIterator<Item = impl Into<String>>",
+        "pub fn opt_fields_raw<",
+    ]);
+    expect("enum_values_that_share_a_name", "src/api/models.rs", &[
+        "InUnderscoreProgress,",
+        "InProgress2,",
+        "#[serde(rename = \"a\")]\n    A2,",
+        "Minus1,",
+        "#[serde(rename = \"Unknown\")]\n    Unknown2,",
+        "#[serde(rename = \"empty\")]\n    Empty2,",
+        "OtherValue(String),",
+    ]);
+    expect("opt_fields_punctuation_collision", "src/api/opt_fields.rs", &["OwnerName,", "OwnerUnderscoreName,"]);
+    expect("schema_names_that_differ_in_case", "src/api/models.rs", &[
+        "pub struct Gadget {",
+        "pub struct Gadget2 {",
+        "pub lower: Option<Gadget2>,",
+        "Gadget2(Box<Gadget2>),",
+        "pub enum GadgetPart {",
+        "pub enum GadgetPart2 {",
+        "pub camel: Option<GadgetPart2>,",
+    ]);
+    expect("builder_and_setter_names", "src/api/models.rs", &["pub fn set_new_2(mut self, new: bool)", "pub fn set_new(mut self, set_new: impl Into<String>)"]);
+    expect("builder_and_setter_names", "src/api/gadgets.rs", &["pub fn send_operation(", "pub fn with_timeout_operation(", "pub fn send_param(", "pub fn opt_fields_raw_param("]);
+    expect("builder_and_setter_names", "src/api/opt_fields.rs", &["[`Client::with_timeout_operation`](crate::Client::with_timeout_operation)"]);
     if let Err(output) = scratch::clippy_clients("odd-specs", &clients, scratch::Features::Default) {
         panic!("a client generated from an odd but valid spec does not pass clippy {output}");
     }

@@ -52,6 +52,16 @@ fn what_no_variant_describes_is_kept_as_raw_json() {
 }
 
 #[test]
+fn a_member_with_a_field_of_an_unexpected_type_is_kept_as_raw_json() {
+    let odd = json!({"resource_subtype": "team_membership", "team": 12});
+    let decoded: Membership = serde_json::from_value(odd.clone()).unwrap();
+    assert_eq!(decoded, Membership::Other(odd.clone()));
+    assert_eq!(serde_json::to_value(&decoded).unwrap(), odd);
+    let in_a_list: Vec<Membership> = serde_json::from_value(json!([odd, {"resource_subtype": "user_membership", "user": "8"}])).unwrap();
+    assert!(matches!(in_a_list[1], Membership::UserMembership(_)), "{in_a_list:?}");
+}
+
+#[test]
 fn look_alike_members_decode_as_the_first() {
     let price: Pricing = serde_json::from_value(json!({"amount": 12.5})).unwrap();
     assert!(matches!(price, Pricing::FixedPrice(_)), "{price:?}");

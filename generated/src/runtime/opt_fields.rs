@@ -28,6 +28,20 @@ pub(crate) struct OptFields {
     reason = "generated code uses this only when its spec has `opt_fields` parameters"
 )]
 impl OptFields {
+    /// The typed fields given to a required `opt_fields` argument.
+    pub(crate) fn typed<F: OptField>(fields: impl IntoIterator<Item = F>) -> Self {
+        let mut set = Self::default();
+        set.extend_typed(fields);
+        set
+    }
+
+    /// The raw field paths given to a required `opt_fields` argument that lists no values.
+    pub(crate) fn raw<S: Into<String>>(paths: impl IntoIterator<Item = S>) -> Self {
+        let mut set = Self::default();
+        set.extend_raw(paths);
+        set
+    }
+
     /// Adds typed fields; their paths are static, so this does not allocate per field.
     pub(crate) fn extend_typed<F: OptField>(&mut self, fields: impl IntoIterator<Item = F>) {
         for field in fields {

@@ -50,9 +50,12 @@ pub(super) fn string_enum(string_enum: &StringEnum) -> TokenStream {
             quote!(&'static str),
         )
     };
+    // A spec update may add a value to any enum: `non_exhaustive` keeps that from breaking downstream
+    // `match`es, which is what the API-surface report promises (an added value is additive).
     quote! {
         #doc
         #derives
+        #[non_exhaustive]
         pub enum #name {
             #(#variants)*
             #unknown
@@ -98,6 +101,14 @@ mod tests {
         assert!(tokens.contains("Self :: Unknown (value) => value"), "{tokens}");
         assert!(tokens.contains("# [serde (rename = \"default_task\")] DefaultTask"), "{tokens}");
         assert!(string_enum(&subtype(Usage::Both)).to_string().contains("Unknown (String)"));
+    }
+
+    #[test]
+    fn every_enum_may_grow_without_breaking_matches() {
+        for usage in [Usage::Request, Usage::Response, Usage::Both] {
+            let tokens = string_enum(&subtype(usage)).to_string();
+            assert!(tokens.contains("# [non_exhaustive] pub enum TaskSubtype"), "{tokens}");
+        }
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Model structs and the typed `opt_fields` enums.
 
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote};
+use quote::quote;
 
 use super::{Scope, doc_attrs, type_tokens};
 use crate::docs;
@@ -11,8 +11,7 @@ pub(super) fn model(model: &Model) -> TokenStream {
     let name = &model.name;
     let doc = doc_attrs(&model.doc);
     let fields = model.fields.iter().map(field);
-    let derive_default = derives_default(model);
-    let default = derive_default.then(|| quote!(Default,));
+    let default = model.derives_default.then(|| quote!(Default,));
     let constructor = constructor(model);
     let page = model.page.as_ref().map(|page| {
         let item = type_tokens(&page.item, Scope::Models);
@@ -102,8 +101,7 @@ fn constructor(model: &Model) -> Option<TokenStream> {
         format!("Creates a [`{}`] from its required fields; optional fields start as `None`.", model.name)
     };
     let doc = doc_attrs(&doc);
-    let setters = model.usage.is_sent().then(|| model.fields.iter().filter(|f| f.presence == Presence::Optional).map(setter));
-    let setters = setters.into_iter().flatten();
+    let setters = model.fields.iter().filter_map(setter);
     Some(quote! {
         impl #name {
             #doc
@@ -115,20 +113,19 @@ fn constructor(model: &Model) -> Option<TokenStream> {
     })
 }
 
-fn setter(field: &Field) -> TokenStream {
+fn setter(field: &Field) -> Option<TokenStream> {
     let name = &field.name;
-    // `new` is the constructor's.
-    let method = if field.name == "new" { format_ident!("set_new") } else { format_ident!("{}", field.name.as_str()) };
+    let method = field.setter.as_ref()?;
     let doc = doc_attrs(&field.doc);
     let ty = argument(&field.ty);
     let value = converted(field, quote!(#name));
-    quote! {
+    Some(quote! {
         #doc
         pub fn #method(mut self, #name: #ty) -> Self {
             self.#name = Some(#value);
             self
         }
-    }
+    })
 }
 
 /// What a constructor or setter takes for a field of type `ty`: anything string-like for a string, any
@@ -156,20 +153,6 @@ fn converted(field: &Field, arg: TokenStream) -> TokenStream {
         _ => arg,
     };
     if field.boxed { quote!(Box::new(#value)) } else { value }
-}
-
-/// A received model derives `Default` (handy to build expected values in tests); a model that is only sent
-/// does not when it has required fields, since its default would be a request Asana rejects.
-fn derives_default(model: &Model) -> bool {
-    let has_required = model.fields.iter().any(|f| f.presence == Presence::Required);
-    if has_required && !model.usage.is_received() {
-        return false;
-    }
-    model.fields.iter().all(|f| f.presence == Presence::Optional || has_default(&f.ty))
-}
-
-fn has_default(ty: &TypeRef) -> bool {
-    !matches!(ty, TypeRef::Secret)
 }
 
 // ----- opt_fields -----
@@ -234,8 +217,12 @@ mod tests {
             ty: TypeRef::String,
             presence,
             boxed: false,
+            // What lowering decides: sent models get a setter per optional field; `Default` unless only sent
+            // with a required field.
+            setter: (usage.is_sent() && presence == Presence::Optional).then(|| snake("name").unwrap()),
         };
-        Model { name: camel("Widget").unwrap(), doc: "A widget.".to_owned(), usage, fields: vec![field], page: None }
+        let derives_default = usage.is_received() || presence == Presence::Optional;
+        Model { name: camel("Widget").unwrap(), doc: "A widget.".to_owned(), usage, fields: vec![field], page: None, derives_default }
     }
 
     fn derives(model: &Model) -> String {
@@ -249,11 +236,18 @@ mod tests {
     }
 
     #[test]
-    fn request_only_models_with_required_fields_have_no_default() {
+    fn default_is_derived_as_the_ir_says() {
         assert!(!derives(&widget(Usage::Request, Presence::Required)).contains("Default"));
         assert!(derives(&widget(Usage::Request, Presence::Optional)).contains("Default"));
-        assert!(derives(&widget(Usage::Response, Presence::Required)).contains("Default"));
-        assert!(derives(&widget(Usage::Both, Presence::Optional)).contains("Default"));
+    }
+
+    #[test]
+    fn setters_take_the_names_the_ir_gives() {
+        let mut sent = widget(Usage::Request, Presence::Optional);
+        sent.fields[0].setter = snake("set_name");
+        let tokens = model_tokens(&sent);
+        assert!(tokens.contains("pub fn set_name (mut self , name : impl Into < String >) -> Self"), "{tokens}");
+        assert!(tokens.contains("self . name = Some (name . into ())"), "{tokens}");
     }
 
     #[test]

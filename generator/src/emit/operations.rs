@@ -31,7 +31,7 @@ fn client_method(op: &Operation, module: &Module) -> TokenStream {
     let mut inits: Vec<TokenStream> = required.iter().map(|p| {
         let name = &p.name;
         match &p.kind {
-            ParamKind::Scalar(TypeRef::String) | ParamKind::List(_) => {
+            ParamKind::Scalar(TypeRef::String) | ParamKind::List(_) | ParamKind::OptFields { .. } => {
                 let value = param_value(p);
                 quote!(#name: #value)
             }
@@ -81,16 +81,20 @@ fn param_field_type(param: &Param) -> TokenStream {
     }
 }
 
-/// The type a `Client` method argument or builder setter takes for a parameter (not `opt_fields`).
+/// The type a `Client` method argument or builder setter takes for a parameter.
 fn param_argument_type(param: &Param) -> TokenStream {
     match &param.kind {
-        ParamKind::List(TypeRef::String) => quote!(impl IntoIterator<Item = impl Into<String>>),
+        ParamKind::List(TypeRef::String) | ParamKind::OptFields { set: None } => quote!(impl IntoIterator<Item = impl Into<String>>),
         ParamKind::List(item) => {
             let item = type_tokens(item, Scope::Api);
             quote!(impl IntoIterator<Item = #item>)
         }
+        ParamKind::OptFields { set: Some(set) } => {
+            let set = &set.type_name;
+            quote!(impl IntoIterator<Item = crate::opt_fields::#set>)
+        }
         ParamKind::Scalar(ty) => argument_type(ty, Scope::Api),
-        ParamKind::File | ParamKind::OptFields { .. } => quote!(crate::Upload),
+        ParamKind::File => quote!(crate::Upload),
     }
 }
 
@@ -101,7 +105,9 @@ fn param_value(param: &Param) -> TokenStream {
         ParamKind::List(TypeRef::String) => quote!(#name.into_iter().map(Into::into).collect()),
         ParamKind::List(_) => quote!(#name.into_iter().collect()),
         ParamKind::Scalar(TypeRef::String) => quote!(#name.into()),
-        ParamKind::Scalar(_) | ParamKind::File | ParamKind::OptFields { .. } => quote!(#name),
+        ParamKind::OptFields { set: Some(_) } => quote!(crate::runtime::OptFields::typed(#name)),
+        ParamKind::OptFields { set: None } => quote!(crate::runtime::OptFields::raw(#name)),
+        ParamKind::Scalar(_) | ParamKind::File => quote!(#name),
     }
 }
 
@@ -139,10 +145,7 @@ fn operation_doc(op: &Operation, module: &Module) -> String {
         doc.push_str(&format!("\n# Optional parameters\n\nSet on the returned [`{0}`](crate::{1}::{0}):\n\n", op.builder_name, module.name));
         for param in optional {
             // Without a typed set, `opt_fields` is only reachable through its raw setter.
-            let method = match param.kind {
-                ParamKind::OptFields { set: None } => format!("{}_raw", param.name),
-                _ => param.name.to_string(),
-            };
+            let Some(method) = param.setter.as_ref().or(param.raw_setter.as_ref()) else { continue };
             let link = format!("[`{method}`](crate::{}::{}::{method})", module.name, op.builder_name);
             doc.push_str(&list_item(&link, &param.doc));
         }
@@ -210,7 +213,7 @@ fn builder(op: &Operation) -> TokenStream {
     if op.pagination.is_some() {
         fields.push(quote!(max_items: Option<usize>,));
     }
-    let setters = op.params.iter().filter(|p| !p.required).map(setter);
+    let setters = op.params.iter().map(setters);
     let send = send(op);
     let pagination = pagination(op);
     let events = event_stream(op);
@@ -267,49 +270,50 @@ fn event_stream(op: &Operation) -> Option<TokenStream> {
     })
 }
 
-fn setter(param: &Param) -> TokenStream {
-    let name = &param.name;
-    match &param.kind {
-        ParamKind::OptFields { set } => {
-            let typed = set.as_ref().map(|set| {
-                let enum_ty = &set.type_name;
-                let doc = doc_attrs(&format!("{}\n\nMay be called more than once; values add up and are sent comma-separated.", param.doc));
-                quote! {
-                    #doc
-                    pub fn #name(mut self, fields: impl IntoIterator<Item = crate::opt_fields::#enum_ty>) -> Self {
-                        self.#name.extend_typed(fields);
-                        self
-                    }
-                }
-            });
-            let raw = format_ident!("{}_raw", param.name.as_str());
-            let raw_doc = doc_attrs(&format!(
-                "Adds raw field paths to {}, for fields the spec does not list (yet).",
-                docs::code_span(&param.wire_name)
-            ));
-            quote! {
-                #typed
-                #raw_doc
-                pub fn #raw<S: Into<String>>(mut self, paths: impl IntoIterator<Item = S>) -> Self {
-                    self.#name.extend_raw(paths);
+/// The builder methods of a parameter, as lowering named them.
+fn setters(param: &Param) -> TokenStream {
+    let field = &param.name;
+    let setter = param.setter.as_ref().and_then(|name| match &param.kind {
+        ParamKind::OptFields { set: None } => None,
+        ParamKind::OptFields { set: Some(set) } => {
+            let enum_ty = &set.type_name;
+            let doc = doc_attrs(&format!("{}\n\nMay be called more than once; values add up and are sent comma-separated.", param.doc));
+            Some(quote! {
+                #doc
+                pub fn #name(mut self, fields: impl IntoIterator<Item = crate::opt_fields::#enum_ty>) -> Self {
+                    self.#field.extend_typed(fields);
                     self
                 }
-            }
+            })
         }
         ParamKind::Scalar(_) | ParamKind::File | ParamKind::List(_) => {
             let doc = doc_attrs(&param.doc);
             let arg_ty = param_argument_type(param);
             let value = param_value(param);
             let value = if matches!(param.kind, ParamKind::List(_)) { value } else { quote!(Some(#value)) };
-            quote! {
+            Some(quote! {
                 #doc
-                pub fn #name(mut self, #name: #arg_ty) -> Self {
-                    self.#name = #value;
+                pub fn #name(mut self, #field: #arg_ty) -> Self {
+                    self.#field = #value;
                     self
                 }
+            })
+        }
+    });
+    let raw = param.raw_setter.as_ref().map(|raw| {
+        let raw_doc = doc_attrs(&format!(
+            "Adds raw field paths to {}, for fields the spec does not list (yet).",
+            docs::code_span(&param.wire_name)
+        ));
+        quote! {
+            #raw_doc
+            pub fn #raw<S: Into<String>>(mut self, paths: impl IntoIterator<Item = S>) -> Self {
+                self.#field.extend_raw(paths);
+                self
             }
         }
-    }
+    });
+    quote!(#setter #raw)
 }
 
 fn send(op: &Operation) -> TokenStream {
@@ -494,7 +498,8 @@ mod tests {
 
     fn param(wire_name: &str, location: ParamLocation, required: bool, kind: ParamKind) -> Param {
         let name = snake(wire_name).expect("an identifier");
-        Param { wire_name: wire_name.to_owned(), name, doc: "Doc.".to_owned(), location, required, kind, maximum: None }
+        let setter = (!required).then(|| name.clone());
+        Param { wire_name: wire_name.to_owned(), name, doc: "Doc.".to_owned(), location, required, kind, maximum: None, setter, raw_setter: None }
     }
 
     fn operation(params: Vec<Param>, path_segments: Vec<PathSegment>) -> Operation {
@@ -547,6 +552,27 @@ mod tests {
         assert_eq!(compact(param_field_type(&list)), "Vec<String>");
         let file = param("file", ParamLocation::Form, false, ParamKind::File);
         assert_eq!(compact(param_field_type(&file)), "Option<crate::Upload>");
-        assert!(compact(setter(&file)).contains("self.file=Some(file);"));
+        assert!(compact(setters(&file)).contains("self.file=Some(file);"));
+    }
+
+    #[test]
+    fn a_required_opt_fields_is_a_positional_list_of_its_values() {
+        let set = crate::ir::OptFieldsType { set: 0, type_name: camel("DoThingOptField").expect("a type name") };
+        let mut typed = param("opt_fields", ParamLocation::Query, true, ParamKind::OptFields { set: Some(set) });
+        typed.raw_setter = snake("opt_fields_raw");
+        assert_eq!(compact(param_argument_type(&typed)), "implIntoIterator<Item=crate::opt_fields::DoThingOptField>");
+        assert_eq!(compact(param_value(&typed)), "crate::runtime::OptFields::typed(opt_fields)");
+        let method = compact(client_method(&operation(vec![typed.clone()], Vec::new()), &module()));
+        assert!(method.contains("opt_fields:crate::runtime::OptFields::typed(opt_fields)"), "{method}");
+        let setters = compact(setters(&typed));
+        assert!(setters.contains("pubfnopt_fields_raw<"), "{setters}");
+        assert!(!setters.contains("pubfnopt_fields("), "{setters}");
+        let untyped = param("opt_fields", ParamLocation::Query, true, ParamKind::OptFields { set: None });
+        assert_eq!(compact(param_argument_type(&untyped)), "implIntoIterator<Item=implInto<String>>");
+        assert_eq!(compact(param_value(&untyped)), "crate::runtime::OptFields::raw(opt_fields)");
+    }
+
+    fn module() -> Module {
+        Module { name: snake("things").expect("an identifier"), doc: String::new(), operations: Vec::new() }
     }
 }

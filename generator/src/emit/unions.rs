@@ -1,6 +1,7 @@
-//! Unions: an enum with one variant per member and an `Other` variant holding the raw JSON, decoded by shape
-//! and discriminator instead of serde's `untagged` (which would read every object as the first variant and
-//! fail on anything else).
+//! Unions: an enum with one variant per member and a fallback variant (`Other`) holding the raw JSON, decoded
+//! by shape and discriminator instead of serde's `untagged` (which would read every object as the first
+//! variant and fail on anything else). A value that picks a variant but does not decode as it (a field of an
+//! unexpected type) is kept in the fallback too: decoding a union never fails.
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -21,23 +22,27 @@ pub(super) fn union(union: &Union) -> TokenStream {
     });
     let decode = decode_arms(union);
     let conversions = conversions(union);
+    let fallback = &union.fallback;
+    // A member added to the spec later becomes a new variant: `non_exhaustive` keeps that from breaking
+    // downstream `match`es, which is what the API-surface report promises.
     quote! {
         #doc
         #[derive(Debug, Clone, PartialEq, serde::Serialize)]
         #[serde(untagged)]
+        #[non_exhaustive]
         pub enum #name {
             #(#variants)*
-            #[doc = " A value none of the variants above describe, kept as raw JSON."]
-            Other(serde_json::Value),
+            #[doc = " A value none of the variants above describe, or that does not decode as the one it names, kept as raw JSON."]
+            #fallback(serde_json::Value),
         }
         impl<'de> serde::Deserialize<'de> for #name {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                 let value = serde_json::Value::deserialize(deserializer)?;
-                let decoded = match &value {
+                let decoded: Result<Self, serde_json::Error> = match &value {
                     #decode
-                    _ => return Ok(Self::Other(value)),
+                    _ => return Ok(Self::#fallback(value)),
                 };
-                decoded.map_err(serde::de::Error::custom)
+                Ok(decoded.unwrap_or(Self::#fallback(value)))
             }
         }
         #conversions
@@ -46,6 +51,7 @@ pub(super) fn union(union: &Union) -> TokenStream {
 
 /// One match arm per JSON shape; object arms look at the discriminator when there is one.
 fn decode_arms(union: &Union) -> TokenStream {
+    let fallback = &union.fallback;
     let mut arms = TokenStream::new();
     for shape in [Shape::String, Shape::Number, Shape::Boolean, Shape::Array] {
         if let Some(variant) = union.variants.iter().find(|v| v.shape == shape) {
@@ -56,7 +62,7 @@ fn decode_arms(union: &Union) -> TokenStream {
                 Shape::Array | Shape::Object => quote!(serde_json::Value::Array(_)),
             };
             let variant = &variant.name;
-            arms.extend(quote!(#pattern => serde_json::from_value(value).map(Self::#variant),));
+            arms.extend(quote!(#pattern => serde::Deserialize::deserialize(&value).map(Self::#variant),));
         }
     }
     let objects: Vec<&UnionVariant> = union.variants.iter().filter(|v| v.shape == Shape::Object).collect();
@@ -74,7 +80,7 @@ fn decode_arms(union: &Union) -> TokenStream {
         let tagged = objects.iter().filter_map(|variant| {
             let pattern = pattern(variant.tag.as_ref()?);
             let variant = &variant.name;
-            Some(quote!(#pattern => serde_json::from_value(value).map(Self::#variant),))
+            Some(quote!(#pattern => serde::Deserialize::deserialize(&value).map(Self::#variant),))
         });
         let reads = properties.iter().map(|property| quote!(field(#property).as_deref()));
         let scrutinee = if properties.len() == 1 { quote!(#(#reads)*) } else { quote!((#(#reads),*)) };
@@ -83,13 +89,13 @@ fn decode_arms(union: &Union) -> TokenStream {
                 let field = |name: &str| object.get(name).and_then(serde_json::Value::as_str).map(str::to_owned);
                 match #scrutinee {
                     #(#tagged)*
-                    _ => return Ok(Self::Other(value)),
+                    _ => return Ok(Self::#fallback(value)),
                 }
             }
         });
     } else if let Some(first) = objects.first() {
         let variant = &first.name;
-        arms.extend(quote!(serde_json::Value::Object(_) => serde_json::from_value(value).map(Self::#variant),));
+        arms.extend(quote!(serde_json::Value::Object(_) => serde::Deserialize::deserialize(&value).map(Self::#variant),));
     }
     arms
 }
@@ -145,7 +151,8 @@ fn decoding_doc(union: &Union) -> String {
         ([], _) => "the spec gives no property that tells the object variants apart, so an object is read as the first one;".to_owned(),
         (properties, _) => format!("an object is read as the variant its {} names;", properties.join(" or ")),
     };
-    format!("Decoding: {how} anything else becomes [`Other`](Self::Other), never an error.")
+    let fallback = &union.fallback;
+    format!("Decoding: {how} anything else, and a value that does not decode as the variant it names, becomes [`{fallback}`](Self::{fallback}), never an error.")
 }
 
 fn variant_doc(variant: &UnionVariant) -> String {
@@ -183,6 +190,7 @@ mod tests {
             name: camel("Membership").unwrap(),
             doc: "A membership.".to_owned(),
             usage: Usage::Response,
+            fallback: camel("Other").unwrap(),
             variants: vec![
                 variant("Gid", TypeRef::String, Shape::String, None),
                 variant("Team", TypeRef::Model(camel("TeamMembership").unwrap()), Shape::Object, team),
@@ -196,11 +204,23 @@ mod tests {
         let subtypes = Some([("resource_subtype", "team_membership"), ("resource_subtype", "user_membership")]);
         let tokens = union(&membership(subtypes)).to_string();
         assert!(tokens.contains("match field (\"resource_subtype\") . as_deref ()"), "{tokens}");
-        assert!(tokens.contains("Some (\"team_membership\") => serde_json :: from_value (value) . map (Self :: Team)"), "{tokens}");
-        assert!(tokens.contains("serde_json :: Value :: String (_) => serde_json :: from_value (value) . map (Self :: Gid)"), "{tokens}");
+        assert!(tokens.contains("Some (\"team_membership\") => serde :: Deserialize :: deserialize (& value) . map (Self :: Team)"), "{tokens}");
+        assert!(tokens.contains("serde_json :: Value :: String (_) => serde :: Deserialize :: deserialize (& value) . map (Self :: Gid)"), "{tokens}");
         assert!(tokens.contains("_ => return Ok (Self :: Other (value))"), "{tokens}");
         assert!(tokens.contains("Team (Box < TeamMembership >)"), "{tokens}");
         assert!(tokens.contains("impl From < & str > for Membership"), "{tokens}");
+        assert!(tokens.contains("# [non_exhaustive] pub enum Membership"), "{tokens}");
+    }
+
+    #[test]
+    fn a_value_that_does_not_decode_as_its_variant_falls_back() {
+        let subtypes = Some([("resource_subtype", "team_membership"), ("resource_subtype", "user_membership")]);
+        let mut renamed = membership(subtypes);
+        renamed.fallback = camel("OtherValue").unwrap();
+        let tokens = union(&renamed).to_string();
+        assert!(tokens.contains("Ok (decoded . unwrap_or (Self :: OtherValue (value)))"), "{tokens}");
+        assert!(tokens.contains("OtherValue (serde_json :: Value)"), "{tokens}");
+        assert!(!tokens.contains("Other ("), "{tokens}");
     }
 
     #[test]
@@ -208,14 +228,14 @@ mod tests {
         let mixed = Some([("resource_subtype", "team_membership"), ("resource_type", "user")]);
         let tokens = union(&membership(mixed)).to_string();
         assert!(tokens.contains("match (field (\"resource_subtype\") . as_deref () , field (\"resource_type\") . as_deref ())"), "{tokens}");
-        assert!(tokens.contains("(Some (\"team_membership\") , _) => serde_json :: from_value (value) . map (Self :: Team)"), "{tokens}");
-        assert!(tokens.contains("(_ , Some (\"user\")) => serde_json :: from_value (value) . map (Self :: User)"), "{tokens}");
+        assert!(tokens.contains("(Some (\"team_membership\") , _) => serde :: Deserialize :: deserialize (& value) . map (Self :: Team)"), "{tokens}");
+        assert!(tokens.contains("(_ , Some (\"user\")) => serde :: Deserialize :: deserialize (& value) . map (Self :: User)"), "{tokens}");
     }
 
     #[test]
     fn without_a_discriminator_objects_decode_as_the_first_object_variant() {
         let tokens = union(&membership(None)).to_string();
-        assert!(tokens.contains("serde_json :: Value :: Object (_) => serde_json :: from_value (value) . map (Self :: Team)"), "{tokens}");
+        assert!(tokens.contains("serde_json :: Value :: Object (_) => serde :: Deserialize :: deserialize (& value) . map (Self :: Team)"), "{tokens}");
         assert!(!tokens.contains("Self :: User)"), "{tokens}");
         assert!(tokens.contains("read as the first one"), "{tokens}");
     }

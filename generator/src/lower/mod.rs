@@ -18,7 +18,8 @@ use crate::config::Config;
 use crate::docs;
 use crate::error::{Error, Errors, Result, pointer_push};
 use crate::ir::{Api, Model, Module, OptFieldSet, RustIdent, StringEnum, TypeName, TypeRef, Union, Usage};
-use crate::names::snake;
+use crate::load;
+use crate::names::{camel, snake};
 use crate::select::Selection;
 
 mod enums;
@@ -28,7 +29,7 @@ mod types;
 mod unions;
 mod views;
 
-use types::box_recursive_fields;
+use types::{box_recursive_fields, decide_model_items};
 
 /// How deep `$ref` chains and `allOf` nesting may go before the spec is taken to be cyclic.
 const MAX_DEPTH: usize = 64;
@@ -37,7 +38,7 @@ const MAX_DEPTH: usize = 64;
 pub const CLIENT_METHODS: &[&str] = &[
     "new", "builder", "with_timeout", "with_header", "with_retry_policy", "send", "send_json", "send_data",
     "send_with_retries", "send_once", "send_decoded", "set_timeout", "prepare", "headers",
-    "create_webhook_with_receiver", "clone", "fmt",
+    "create_webhook_with_receiver", "delete_webhook_with_receiver", "clone", "fmt",
 ];
 
 /// Lowers a selection to the IR, reporting every operation and schema that cannot be lowered.
@@ -55,21 +56,18 @@ pub fn lower(selection: &Selection<'_>, config: &Config, warnings: &mut Vec<Erro
     for tag in &config.tags {
         let mut operations = Vec::new();
         for op in selection.operations.iter().filter(|op| &op.tag == tag) {
-            let mut lowered = match lowering.operation(op) {
+            let lowered = match lowering.operation(op) {
                 Ok(lowered) => lowered,
                 Err(error) => {
                     errors.push(error);
                     continue;
                 }
             };
-            if let Some(renamed) = CLIENT_METHODS.contains(&lowered.method_name.as_str())
-                .then(|| snake(&format!("{}_operation", lowered.method_name))).flatten()
-            {
+            if let Some(shadowed) = snake(&lowered.operation_id).filter(|name| *name != lowered.method_name) {
                 warnings.push(lowering.error(&op.pointer, format!(
-                    "operationId `{}` would shadow the client's own method `{}`: generated as `{renamed}`",
+                    "operationId `{}` would shadow the client's own method `{shadowed}`: generated as `{}`",
                     lowered.operation_id, lowered.method_name
                 )));
-                lowered.method_name = renamed;
             }
             if let Some(first) = seen_ids.insert(lowered.method_name.clone(), op.pointer.clone()) {
                 errors.push(lowering.error(
@@ -101,6 +99,7 @@ pub fn lower(selection: &Selection<'_>, config: &Config, warnings: &mut Vec<Erro
         return Err(errors);
     }
     box_recursive_fields(&mut lowering.models);
+    decide_model_items(&mut lowering.models);
     Ok(Api {
         source_file: selection.document.file.clone(),
         source_sha256: selection.document.sha256.clone(),
@@ -210,6 +209,8 @@ struct Lowering<'s> {
     usages: HashMap<String, Usage>,
     /// Model names already taken, with the pointer that took them.
     taken_names: HashMap<TypeName, String>,
+    /// The Rust name of each component schema of the document, by component name: see [`component_names`].
+    component_names: HashMap<String, TypeName>,
     opt_field_sets: Vec<OptFieldSet>,
     /// Component `$ref`s whose `allOf` members are being merged, to stop cycles.
     merging: Vec<String>,
@@ -234,6 +235,7 @@ impl<'s> Lowering<'s> {
             same_both_ways: HashMap::new(),
             usages: HashMap::new(),
             taken_names: HashMap::new(),
+            component_names: component_names(selection),
             opt_field_sets: Vec::new(),
             merging: Vec::new(),
             inline_models: Vec::new(),
@@ -244,6 +246,12 @@ impl<'s> Lowering<'s> {
 
     fn error(&self, pointer: &str, message: impl Into<String>) -> Error {
         self.selection.document.error(pointer, message)
+    }
+
+    /// The Rust type name of the component schema that `reference` (`#/components/schemas/X`) names.
+    fn component_name(&self, reference: &str) -> Option<TypeName> {
+        let component = reference.rsplit('/').next().unwrap_or(reference);
+        self.component_names.get(component).cloned().or_else(|| camel(component))
     }
 
     // ----- resolving references -----
@@ -285,6 +293,16 @@ impl<'s> Lowering<'s> {
 
 }
 
+
+/// The Rust name of every component schema of the document, decided over the whole document so that it does
+/// not depend on which operations are selected. Schemas whose names differ only in case or punctuation
+/// (`Widget`, `widget`) become distinct types as [`enums::distinct_variants`] names enum values: the first in
+/// document order keeps the plain name.
+fn component_names(selection: &Selection<'_>) -> HashMap<String, TypeName> {
+    let Some(load::Node::Mapping(entries)) = selection.document.get("/components/schemas") else { return HashMap::new() };
+    let names: Vec<&str> = entries.iter().filter_map(|(key, _)| key.as_str()).filter(|&name| camel(name).is_some()).collect();
+    names.iter().map(|&name| name.to_owned()).zip(enums::distinct_variants(&names)).collect()
+}
 
 /// Follows component references of any kind to the item they name.
 fn resolve<'a, T>(value: &'a ReferenceOr<T>, components: &'a IndexMap<String, ReferenceOr<T>>, depth: usize) -> Option<&'a T> {

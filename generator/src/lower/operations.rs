@@ -23,6 +23,11 @@ impl<'s> Lowering<'s> {
         let (Some(method_name), Some(builder_name)) = (snake(&operation_id), camel(&operation_id)) else {
             return Err(self.error(at, format!("operationId `{operation_id}` gives no Rust identifier")));
         };
+        // Renamed before anything records the name (the `opt_fields` sets link to the methods using them).
+        let method_name = match super::CLIENT_METHODS.contains(&method_name.as_str()) {
+            true => snake(&format!("{method_name}_operation")).unwrap_or(method_name),
+            false => method_name,
+        };
         let mut problems = Problems::default();
         let params = problems.take(self.params(selected, &builder_name, &method_name));
         let body = problems.take(self.body(selected, &builder_name));

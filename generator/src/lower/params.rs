@@ -14,7 +14,7 @@ use crate::ir::{
     OptFieldSet, OptFieldValue, OptFieldsType, Param, ParamKind, ParamLocation, PathSegment, RustIdent, TypeName,
     TypeRef, Usage,
 };
-use crate::names::{camel, snake};
+use crate::names::snake;
 use crate::select::SelectedOperation;
 
 /// Names every request builder has of its own: its client, `send`, and the pagination and event-stream
@@ -118,7 +118,7 @@ impl<'s> Lowering<'s> {
             .unwrap_or_else(|| format!("The {} parameter.", docs::code_span(&data.name)));
         let context = Context::new(schema_pointer, builder_name.join(&data.name), Usage::Request, None);
         let kind = if data.name == "opt_fields" && location == ParamLocation::Query {
-            ParamKind::OptFields { set: self.opt_fields_type(resolved, builder_name, method_name, pointer)? }
+            ParamKind::OptFields { set: self.opt_fields_type(resolved, builder_name, method_name)? }
         } else {
             let ty = self.type_of(schema.into(), &context)?;
             self.param_kind(ty, &data.name, pointer)?
@@ -140,6 +140,8 @@ impl<'s> Lowering<'s> {
             required: data.required || location == ParamLocation::Path,
             kind,
             maximum: integer_maximum(resolved),
+            setter: None,
+            raw_setter: None,
         })
     }
 
@@ -168,7 +170,7 @@ impl<'s> Lowering<'s> {
 
     /// The typed set of an `opt_fields` parameter whose items list values; sets with equal values are shared,
     /// and each further operation gets an alias named after it.
-    fn opt_fields_type(&mut self, schema: &'s Schema, builder_name: &TypeName, method_name: &RustIdent, pointer: &str) -> Result<Option<OptFieldsType>> {
+    fn opt_fields_type(&mut self, schema: &'s Schema, builder_name: &TypeName, method_name: &RustIdent) -> Result<Option<OptFieldsType>> {
         let values = opt_field_values(schema);
         if values.is_empty() {
             return Ok(None);
@@ -182,14 +184,12 @@ impl<'s> Lowering<'s> {
                 index
             }
             None => {
-                let mut variants: Vec<OptFieldValue> = Vec::new();
-                for value in &values {
-                    let variant = camel(value).ok_or_else(|| self.error(pointer, format!("opt_fields value `{value}` gives no Rust identifier")))?;
-                    if let Some(clash) = variants.iter().find(|v| v.variant == variant) {
-                        return Err(self.error(pointer, format!("opt_fields values `{}` and `{value}` both become the variant `{variant}`", clash.path)));
-                    }
-                    variants.push(OptFieldValue { variant, path: value.clone() });
-                }
+                let paths: Vec<&str> = values.iter().map(String::as_str).collect();
+                let variants: Vec<OptFieldValue> = super::enums::distinct_variants(&paths)
+                    .into_iter()
+                    .zip(&values)
+                    .map(|(variant, path)| OptFieldValue { variant, path: path.clone() })
+                    .collect();
                 self.opt_field_sets.push(OptFieldSet { name: type_name.clone(), aliases: Vec::new(), used_by: vec![method_name.clone()], values: variants });
                 self.opt_field_sets.len() - 1
             }
@@ -247,7 +247,7 @@ impl<'s> Lowering<'s> {
         let name = snake(wire_name).ok_or_else(|| self.error(pointer, format!("part name `{wire_name}` gives no Rust identifier")))?;
         let doc = property_schema.schema_data.description.as_deref().map(docs::to_rustdoc).filter(|d| !d.is_empty())
             .unwrap_or_else(|| format!("The {} part of the form.", docs::code_span(wire_name)));
-        Ok(Param { wire_name: wire_name.to_owned(), name, doc, location: ParamLocation::Form, required, kind, maximum: integer_maximum(property_schema) })
+        Ok(Param { wire_name: wire_name.to_owned(), name, doc, location: ParamLocation::Form, required, kind, maximum: integer_maximum(property_schema), setter: None, raw_setter: None })
     }
 }
 
@@ -260,6 +260,12 @@ pub(super) fn claim_names(lowering: &Lowering<'_>, params: &mut [Located], names
         param.name = names.claim(&param.name, extra).ok_or_else(|| {
             lowering.error(&located.pointer, format!("parameter `{}` clashes with another name of the request builder, even as `{}_param`", param.wire_name, param.name))
         })?;
+        let untyped = matches!(param.kind, ParamKind::OptFields { set: None });
+        param.setter = (!param.required && !untyped).then(|| param.name.clone());
+        param.raw_setter = match param.kind {
+            ParamKind::OptFields { .. } => snake(&format!("{}_raw", param.name)),
+            _ => None,
+        };
     }
     Ok(())
 }

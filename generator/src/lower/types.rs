@@ -9,8 +9,8 @@ use super::unions::shape_of;
 use super::{Context, Lowering, MAX_DEPTH, Problems, SchemaRef, pointer_of};
 use crate::docs;
 use crate::error::{Error, Result, pointer_push};
-use crate::ir::{Field, Model, Presence, TypeName, TypeRef, Usage};
-use crate::names::{camel, snake};
+use crate::ir::{Field, Model, Presence, RustIdent, TypeName, TypeRef, Usage};
+use crate::names::snake;
 
 impl<'s> Lowering<'s> {
 
@@ -21,7 +21,7 @@ impl<'s> Lowering<'s> {
         let schema = self.schema_component(reference, at)?;
         let component_name = reference.rsplit('/').next().unwrap_or(reference);
         let pointer = pointer_of(reference);
-        let name = camel(component_name)
+        let name = self.component_name(reference)
             .ok_or_else(|| self.error(&pointer, format!("schema name `{component_name}` gives no Rust identifier")))?;
         let (usage, name) = self.view_of(reference, name, wanted);
         if let Some(ty) = self.component_types.get(&(reference.to_owned(), usage)) {
@@ -245,10 +245,11 @@ impl<'s> Lowering<'s> {
                 ty,
                 presence: if required && context.usage == Usage::Request { Presence::Required } else { Presence::Optional },
                 boxed: false,
+                setter: None,
             });
         }
         problems.finish(self)?;
-        self.models.insert(context.name.clone(), Model { name: context.name.clone(), doc, usage: context.usage, fields, page: None });
+        self.models.insert(context.name.clone(), Model { name: context.name.clone(), doc, usage: context.usage, fields, page: None, derives_default: false });
         Ok(())
     }
 
@@ -260,7 +261,7 @@ impl<'s> Lowering<'s> {
                 return Err(self.error(pointer, format!("`allOf` cycle: `{reference}` includes itself")));
             }
             self.merging.push(reference.to_owned());
-            merged.owner = camel(reference.rsplit('/').next().unwrap_or(reference));
+            merged.owner = self.component_name(reference);
         }
         let result = self.merge_members(schema, pointer, merged);
         if reference.is_some() {
@@ -367,6 +368,44 @@ pub(super) struct Property<'s> {
     pub(super) pointer: String,
 }
 
+/// What each model's `impl` shows besides its fields, decided once its fields are final: whether it derives
+/// `Default`, and the names of a sent model's chained setters, which share one namespace with `new`.
+pub(super) fn decide_model_items(models: &mut BTreeMap<TypeName, Model>) {
+    for model in models.values_mut() {
+        let has_required = model.fields.iter().any(|f| f.presence == Presence::Required);
+        // A received model derives `Default` (handy to build expected values in tests); a model that is only
+        // sent does not when it has required fields, since its default would be a request Asana rejects.
+        model.derives_default = (!has_required || model.usage.is_received())
+            && model.fields.iter().all(|f| f.presence == Presence::Optional || f.ty != TypeRef::Secret);
+        if !model.usage.is_sent() {
+            continue;
+        }
+        let mut taken: Vec<RustIdent> = snake("new").into_iter().collect();
+        let wanted: Vec<Option<RustIdent>> =
+            model.fields.iter().map(|f| (f.presence == Presence::Optional).then(|| f.name.clone())).collect();
+        // Fields claim their own names first, so that a field named like another's fallback keeps its name.
+        for name in wanted.iter().flatten() {
+            if !taken.contains(name) {
+                taken.push(name.clone());
+            }
+        }
+        for (field, wanted) in model.fields.iter_mut().zip(wanted) {
+            let Some(wanted) = wanted else { continue };
+            if wanted != "new" {
+                field.setter = Some(wanted);
+                continue;
+            }
+            // `set_new`, or `set_new_2`, ... when fields already have those names.
+            let setter = (1..)
+                .filter_map(|n: u32| snake(&if n == 1 { format!("set_{wanted}") } else { format!("set_{wanted}_{n}") }))
+                .find(|name| !taken.contains(name))
+                .expect("some number is free");
+            taken.push(setter.clone());
+            field.setter = Some(setter);
+        }
+    }
+}
+
 /// A struct that contains itself (directly or through other structs, not through a `Vec`) would have
 /// infinite size: such fields are boxed.
 pub(super) fn box_recursive_fields(models: &mut BTreeMap<TypeName, Model>) {
@@ -464,7 +503,42 @@ fn is_object_like(schema: &Schema) -> bool {
 #[cfg(test)]
 pub(super) mod tests {
     use crate::config::Config;
-    use crate::ir::{Api, Field, Model, Presence, TypeRef};
+    use crate::ir::{Api, Field, Model, Presence, TypeRef, Usage};
+
+    #[test]
+    fn schema_names_that_differ_in_case_become_distinct_types() {
+        let api = lower_schemas(
+            "    Sent: {type: object, properties: {name: {type: string}}}
+    Received: {type: object, properties: {lower: {$ref: '#/components/schemas/widget'}, upper: {$ref: '#/components/schemas/Widget'}}}
+    Widget: {type: object, properties: {size: {type: integer}}}
+    widget: {type: object, properties: {colour: {type: string, enum: [red, Red]}}}
+",
+        );
+        let received = model(&api, "Received");
+        assert_eq!(field(received, "lower").ty, TypeRef::Model(crate::names::camel("Widget2").unwrap()));
+        assert_eq!(field(received, "upper").ty, TypeRef::Model(crate::names::camel("Widget").unwrap()));
+        field(model(&api, "Widget"), "size");
+        let TypeRef::Enum(colour) = &field(model(&api, "Widget2"), "colour").ty else { panic!("an enum") };
+        assert_eq!(colour, "Widget2Colour");
+    }
+
+    #[test]
+    fn sent_models_get_setters_that_keep_clear_of_new_and_of_each_other() {
+        let api = lower_schemas(
+            "    Sent: {type: object, required: [name], properties: {name: {type: string}, new: {type: boolean}, set_new: {type: string}, token: {type: string}}}
+    Received: {type: object, properties: {new: {type: boolean}}}
+",
+        );
+        let sent = model(&api, "Sent");
+        let setters: Vec<(&str, Option<&str>)> =
+            sent.fields.iter().map(|f| (f.name.as_str(), f.setter.as_ref().map(|s| s.as_str()))).collect();
+        assert_eq!(setters, [("name", None), ("new", Some("set_new_2")), ("set_new", Some("set_new")), ("token", Some("token"))]);
+        assert!(!sent.derives_default, "a sent model with a required field has no Default");
+        let received = model(&api, "Received");
+        assert_eq!(received.usage, Usage::Response);
+        assert!(received.fields.iter().all(|f| f.setter.is_none()), "received models have no setters");
+        assert!(received.derives_default);
+    }
 
     /// Lowers a small spec whose one operation, tagged `T`, sends `{data: Sent}` and receives
     /// `{data: Received}`; `schemas` is the indented YAML of `components.schemas`.

@@ -55,14 +55,20 @@ impl<'s> Lowering<'s> {
         }
         let doc = schema.schema_data.description.as_deref().map(docs::to_rustdoc).filter(|d| !d.is_empty())
             .unwrap_or_else(|| format!("One of several kinds of {}.", docs::code_span(context.property.as_deref().unwrap_or(name.as_str()))));
-        self.unions.insert(name.clone(), Union { name: name.clone(), doc, usage: context.usage, variants });
+        let fallback = ["Other", "OtherValue", "RawJson"]
+            .into_iter()
+            .filter_map(camel)
+            .find(|candidate| variants.iter().all(|v| &v.name != candidate))
+            .ok_or_else(|| self.error(&context.pointer, format!("the members of this `{keyword}` take every name for the raw-JSON variant")))?;
+        self.unions.insert(name.clone(), Union { name: name.clone(), doc, usage: context.usage, variants, fallback });
         Ok(TypeRef::Model(name))
     }
 
     /// A member's variant name: the component's name, or for an inline member the kind of value it holds.
     fn variant_name(&self, member: &ReferenceOr<Schema>, pointer: &str) -> Result<TypeName> {
         let word = match member {
-            ReferenceOr::Reference { reference } => reference.rsplit('/').next().unwrap_or(reference),
+            ReferenceOr::Reference { reference } => return self.component_name(reference)
+                .ok_or_else(|| self.error(pointer, format!("`{reference}` gives no Rust variant name"))),
             ReferenceOr::Item(schema) => inline_variant_word(schema),
         };
         camel(word).ok_or_else(|| self.error(pointer, format!("`{word}` gives no Rust variant name")))
@@ -215,6 +221,18 @@ mod tests {
             tags,
             [Some(("resource_subtype", "team_membership")), Some(("resource_subtype", "user_membership")), Some(("resource_type", "guest"))]
         );
+    }
+
+    #[test]
+    fn the_raw_json_variant_keeps_clear_of_the_members() {
+        let api = lower_schemas(&members("user_membership"));
+        assert!(api.unions.iter().all(|u| u.fallback == "Other"));
+        let renamed = members("user_membership").replace("Team", "Other").replace("User:", "OtherValue:").replace("schemas/User", "schemas/OtherValue");
+        let api = lower_schemas(&renamed);
+        let union = api.unions.iter().find(|u| u.name == "ReceivedMembership").expect("union");
+        let variants: Vec<&str> = union.variants.iter().map(|v| v.name.as_str()).collect();
+        assert_eq!(variants, ["Other", "OtherValue"]);
+        assert_eq!(union.fallback, "RawJson");
     }
 
     #[test]
