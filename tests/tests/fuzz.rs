@@ -1,13 +1,17 @@
 //! Property-based fuzzing of the whole generator (load, select, lower, emit, format) on hostile input:
-//! it must return `Ok` or a located `Err` — never panic, never hang, never emit code that does not parse.
+//! it must return `Ok` or a located `Err` — never panic, never hang, never emit code that does not parse;
+//! and a fixed sample of the clients it generates is compiled, since a run that reports success must emit
+//! code that compiles.
 //!
 //! Each test runs `FUZZ_CASES` cases (default 200, quick enough for every `cargo test`); CI runs more,
 //! and locally `FUZZ_CASES=100000 cargo test -p asana-client-tests --test fuzz --release` runs for longer.
 //! Inputs that once failed are kept in `tests/fixtures/fuzz-regressions/` and replayed by every run.
 
+mod scratch;
+
 use std::fs;
 
-use generator::Config;
+use generator::{Config, Generated};
 use proptest::prelude::*;
 use xtask::project_root;
 
@@ -127,14 +131,15 @@ fn structured_spec() -> impl Strategy<Value = String> {
         schema(),
         proptest::collection::vec("[a-z_.]{0,8}", 0..5),
         any::<bool>(),
+        any::<bool>(),
     )
-        .prop_map(|(components, response, body, opt_fields, paginated)| {
+        .prop_map(|(components, response, body, opt_fields, paginated, opt_fields_required)| {
             let components: String =
                 components.iter().enumerate().map(|(i, s)| format!("    S{i}: {s}\n")).collect();
             let opt_fields = opt_fields.iter().map(|v| format!("'{v}'")).collect::<Vec<_>>().join(", ");
             let list = if paginated { ", next_page: {type: object, properties: {offset: {type: string}}}" } else { "" };
             format!(
-                "openapi: 3.0.0\ninfo: {{title: Fuzz, version: '1'}}\npaths:\n  /things/{{thing_gid}}:\n    parameters:\n      - {{name: thing_gid, in: path, required: true, schema: {{type: string}}}}\n    put:\n      tags: [Webhooks]\n      operationId: putThing\n      parameters:\n        - {{name: offset, in: query, schema: {{type: string}}}}\n        - {{name: limit, in: query, schema: {{type: integer, maximum: 100}}}}\n        - {{name: opt_fields, in: query, schema: {{type: array, items: {{type: string, enum: [{opt_fields}]}}}}}}\n      requestBody:\n        content:\n          application/json:\n            schema: {{type: object, properties: {{data: {body}}}}}\n      responses:\n        200:\n          description: ok\n          content:\n            application/json:\n              schema: {{type: object, properties: {{data: {response}{list}}}}}\ncomponents:\n  schemas:\n{components}    EventResponse: {{type: object}}\n"
+                "openapi: 3.0.0\ninfo: {{title: Fuzz, version: '1'}}\npaths:\n  /things/{{thing_gid}}:\n    parameters:\n      - {{name: thing_gid, in: path, required: true, schema: {{type: string}}}}\n    put:\n      tags: [Webhooks]\n      operationId: putThing\n      parameters:\n        - {{name: offset, in: query, schema: {{type: string}}}}\n        - {{name: limit, in: query, schema: {{type: integer, maximum: 100}}}}\n        - {{name: opt_fields, in: query, required: {opt_fields_required}, schema: {{type: array, items: {{type: string, enum: [{opt_fields}]}}}}}}\n      requestBody:\n        content:\n          application/json:\n            schema: {{type: object, properties: {{data: {body}}}}}\n      responses:\n        200:\n          description: ok\n          content:\n            application/json:\n              schema: {{type: object, properties: {{data: {response}{list}}}}}\ncomponents:\n  schemas:\n{components}    EventResponse: {{type: object}}\n"
             )
         })
 }
@@ -182,4 +187,47 @@ fn structured_specs_reach_both_success_and_errors() {
         }
     }
     assert!(ok >= 20 && err >= 20, "{ok} specs generated code, {err} were rejected");
+}
+
+/// How many generated clients of each kind [`a_sample_of_generated_clients_compiles`] compiles: one
+/// `cargo check` of that many small crates, which shares the scratch target directory with the other
+/// scratch builds, so it costs one batch per run.
+const COMPILED_SAMPLE: usize = 6;
+
+/// Generates specs from `strategy` with a deterministic runner until `COMPILED_SAMPLE` of them generate.
+fn generated_sample<S: Strategy>(strategy: S, spec_of: impl Fn(S::Value) -> String, kind: &str) -> Vec<(String, Generated)> {
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::TestRunner;
+    let mut runner = TestRunner::deterministic();
+    let mut sample = Vec::new();
+    for _ in 0..1000 {
+        if sample.len() == COMPILED_SAMPLE {
+            break;
+        }
+        let spec = spec_of(strategy.new_tree(&mut runner).expect("generate a spec").current());
+        if let Ok(generated) = generator::generate("fuzz.yaml", &spec, &config()) {
+            sample.push((format!("fuzz_{kind}_{}", sample.len()), generated));
+        }
+    }
+    assert_eq!(sample.len(), COMPILED_SAMPLE, "too few {kind} specs generate code");
+    sample
+}
+
+/// "Parses" is not the bar: the clients generated from a deterministic sample of structured and mutated specs,
+/// and from the saved regressions, must compile.
+#[test]
+fn a_sample_of_generated_clients_compiles() {
+    let base = fs::read_to_string(project_root().join("spec/asana_webhooks.yaml")).expect("read spec");
+    let mut clients = generated_sample(structured_spec(), |spec| spec, "structured");
+    clients.extend(generated_sample(proptest::collection::vec(edit(), 1..6), |edits| apply(&base, &edits), "mutated"));
+    let dir = project_root().join("tests/fixtures/fuzz-regressions");
+    for entry in fs::read_dir(&dir).expect("read fuzz regressions").filter_map(Result::ok) {
+        let text = fs::read_to_string(entry.path()).expect("read regression");
+        let name = entry.path().file_stem().expect("a file name").to_string_lossy().into_owned();
+        let generated = generator::generate("fuzz.yaml", &text, &config()).unwrap_or_else(|err| panic!("{name}: {err}"));
+        clients.push((format!("fuzz_regression_{name}"), generated));
+    }
+    if let Err(output) = scratch::check_clients("fuzz-sample", &clients) {
+        panic!("a client generated from a fuzzed spec does not compile {output}");
+    }
 }
