@@ -156,4 +156,47 @@ components:
         assert_eq!(generated.operations, 1);
         assert_eq!(generated.warnings.len(), 2, "each skip is reported");
     }
+
+    #[test]
+    fn lowering_names_every_method_that_emit_writes() {
+        let spec = "openapi: 3.0.0
+info: {title: t, version: '1'}
+paths:
+  /a:
+    get:
+      tags: [A]
+      operationId: send
+      parameters:
+        - {name: opt_fields, in: query, schema: {type: array, items: {type: string, enum: [name, owner.name]}}}
+        - {name: limit, in: query, schema: {type: integer}}
+      responses:
+        '200': {description: ok, content: {application/json: {schema: {type: object, properties: {data: {type: string}}}}}}
+  /b:
+    get:
+      tags: [A]
+      operationId: getB
+      parameters:
+        - {name: opt_fields, in: query, required: true, schema: {type: array, items: {type: string, enum: [name, owner.name]}}}
+      responses:
+        '200': {description: ok, content: {application/json: {schema: {type: object, properties: {data: {type: string}}}}}}
+";
+        let config = Config::for_tags(["A"]);
+        let document = load::Document::parse("t.yaml", spec).expect("a document");
+        let selection = select::select(&document, &config).expect("a selection");
+        let mut warnings = Vec::new();
+        let api = lower::lower(&selection, &config, &mut warnings).expect("an api");
+        let [send, get_b] = api.modules[0].operations.as_slice() else { panic!("two operations") };
+        assert_eq!(send.method_name, "send_operation");
+        assert_eq!(warnings.len(), 1, "the rename is reported");
+        assert_eq!(api.opt_field_sets[0].used_by, [send.method_name.clone(), get_b.method_name.clone()], "doc links use the final names");
+        let methods = |op: &ir::Operation| -> Vec<(String, Option<String>, Option<String>)> {
+            op.params.iter().map(|p| (p.name.to_string(), p.setter.as_ref().map(ToString::to_string), p.raw_setter.as_ref().map(ToString::to_string))).collect()
+        };
+        let some = |name: &str| Some(name.to_owned());
+        assert_eq!(methods(send), [
+            ("opt_fields".to_owned(), some("opt_fields"), some("opt_fields_raw")),
+            ("limit".to_owned(), some("limit"), None),
+        ]);
+        assert_eq!(methods(get_b), [("opt_fields".to_owned(), None, some("opt_fields_raw"))], "a required opt_fields is positional");
+    }
 }

@@ -24,9 +24,10 @@ impl<'s> Lowering<'s> {
             return Err(self.error(at, format!("operationId `{operation_id}` gives no Rust identifier")));
         };
         // Renamed before anything records the name (the `opt_fields` sets link to the methods using them).
-        let method_name = match super::CLIENT_METHODS.contains(&method_name.as_str()) {
-            true => snake(&format!("{method_name}_operation")).unwrap_or(method_name),
-            false => method_name,
+        let method_name = if super::CLIENT_METHODS.contains(&method_name.as_str()) {
+            snake(&format!("{method_name}_operation")).unwrap_or(method_name)
+        } else {
+            method_name
         };
         let mut problems = Problems::default();
         let params = problems.take(self.params(selected, &builder_name, &method_name));
