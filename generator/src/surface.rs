@@ -323,8 +323,44 @@ mod tests {
         assert_eq!(gone[0].description, "enum `Subtype` removed");
     }
 
-    /// Additive only because emit marks unions (and enums) `#[non_exhaustive]`: see
-    /// `emit::enums::tests::every_enum_may_grow_without_breaking_matches` and the union tests beside it.
+    /// Added enum values and union variants are reported as additive: every enum and union the surface lists
+    /// must be `#[non_exhaustive]` in the generated code, or an exhaustive downstream `match` would break.
+    #[test]
+    fn every_enum_and_union_of_the_surface_is_non_exhaustive_in_the_code() {
+        let spec = "openapi: 3.0.0
+info: {title: t, version: '1'}
+paths:
+  /a:
+    put:
+      tags: [A]
+      operationId: putA
+      parameters:
+        - {name: sort, in: query, schema: {type: string, enum: [asc, desc]}}
+      requestBody:
+        content: {application/json: {schema: {type: object, properties: {data: {type: object, properties: {kind: {type: string, enum: [x, y]}}}}}}}
+      responses:
+        '200':
+          description: ok
+          content:
+            application/json:
+              schema:
+                type: object
+                properties:
+                  data:
+                    type: object
+                    properties:
+                      state: {type: string, enum: [open, closed]}
+                      owner: {oneOf: [{type: string}, {type: object, properties: {name: {type: string}}}]}
+";
+        let generated = crate::generate("t.yaml", spec, &crate::Config::for_tags(["A"])).expect("generates");
+        let models = &generated.files.iter().find(|f| f.path == "src/api/models.rs").expect("models.rs").contents;
+        let names: Vec<&String> = generated.surface.enums.keys().chain(generated.surface.unions.keys()).collect();
+        assert_eq!(names.len(), 4, "{names:?}");
+        for name in names {
+            assert!(models.contains(&format!("#[non_exhaustive]\npub enum {name} {{")), "`{name}` may not grow additively:\n{models}");
+        }
+    }
+
     #[test]
     fn union_variants_added_are_additive() {
         let old = Surface { unions: BTreeMap::from([("Owner".to_owned(), vec!["Gid".to_owned()])]), ..Surface::default() };
