@@ -21,6 +21,7 @@ use crate::ir::{Api, Model, Module, OptFieldSet, RustIdent, StringEnum, TypeName
 use crate::names::snake;
 use crate::select::Selection;
 
+mod doc_facts;
 mod enums;
 mod operations;
 mod params;
@@ -101,6 +102,7 @@ pub fn lower(selection: &Selection<'_>, config: &Config, warnings: &mut Vec<Erro
         return Err(errors);
     }
     box_recursive_fields(&mut lowering.models);
+    doc_facts::describe_undocumented(&mut lowering.models, &lowering.unions, &modules);
     Ok(Api {
         source_file: selection.document.file.clone(),
         source_sha256: selection.document.sha256.clone(),

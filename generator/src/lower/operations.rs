@@ -69,7 +69,7 @@ impl<'s> Lowering<'s> {
             path: selected.path.clone(),
             path_segments,
             summary: op.summary.as_deref().map(|s| docs::to_rustdoc(s.trim())).unwrap_or_default(),
-            description: op.description.as_deref().map(docs::to_rustdoc).unwrap_or_default(),
+            description: op.description.as_deref().map(|text| description_without_scopes(text, &scopes)).unwrap_or_default(),
             scopes,
             params,
             body,
@@ -247,4 +247,11 @@ impl<'s> Lowering<'s> {
             offset_field: field(next_page_model, "offset")?.name,
         })
     }
+}
+
+/// An operation's description without a paragraph stating the scopes its security requirement names: the
+/// generated docs state those once, beside the method and path.
+fn description_without_scopes(text: &str, scopes: &[String]) -> String {
+    let same = |stated: &[String]| stated.len() == scopes.len() && stated.iter().all(|scope| scopes.contains(scope));
+    docs::without_scope_statements(&docs::to_rustdoc(text), |kind, stated| kind == docs::ScopeStatement::Required && same(stated))
 }
