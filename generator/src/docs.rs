@@ -445,6 +445,14 @@ fn verbatim(text: &str) -> String {
     format!("{fence}text\n{}\n{fence}", text.trim())
 }
 
+/// `doc` without its first paragraph when that only repeats `summary` (the docs show the summary as their first
+/// line already); case and a final period aside.
+pub fn without_leading_repeat(doc: &str, summary: &str) -> String {
+    let plain = |text: &str| text.trim().trim_end_matches('.').to_lowercase();
+    let (first, rest) = doc.split_once("\n\n").unwrap_or((doc, ""));
+    if !summary.trim().is_empty() && plain(first) == plain(summary) { rest.to_owned() } else { doc.to_owned() }
+}
+
 /// The kind of a paragraph that only states OAuth scopes (`**Required scope:** `tasks:read``).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ScopeStatement {
@@ -626,6 +634,14 @@ mod tests {
         });
         assert_eq!(kept, "A thing.");
         assert_eq!(seen, [(ScopeStatement::FullObject, vec!["x:read".to_owned(), "y:read".to_owned()])]);
+    }
+
+    #[test]
+    fn a_first_paragraph_repeating_the_summary_is_dropped() {
+        assert_eq!(without_leading_repeat("Send a thing.\n\nMore.", "Send a thing"), "More.");
+        assert_eq!(without_leading_repeat("Send a thing.", "send a thing"), "");
+        assert_eq!(without_leading_repeat("Sends it.\n\nMore.", "Send a thing"), "Sends it.\n\nMore.");
+        assert_eq!(without_leading_repeat("Text.", ""), "Text.");
     }
 
     #[test]

@@ -1,21 +1,19 @@
-//! Docs for models the document does not describe, written from where the IR uses them: the operations
-//! that send or return them, and the models and unions that hold them.
+//! Docs written from where the IR uses a model: the operations that send or return it, and the models and
+//! unions that hold it. A model the document does not describe gets them as its doc; a described model that
+//! is only sent gets the operations that send it, since its description is usually the resource's own.
 
 use std::collections::BTreeMap;
 
 use crate::docs;
-use crate::ir::{Model, Module, ResponseBody, TypeName, TypeRef, Union};
+use crate::ir::{Model, Module, ResponseBody, TypeName, TypeRef, Union, Usage};
 
 /// How many users a sentence names before it counts the rest.
 const NAMED: usize = 3;
 
-/// Gives every model with an empty doc one made of the places that use it.
-pub(super) fn describe_undocumented(models: &mut BTreeMap<TypeName, Model>, unions: &BTreeMap<TypeName, Union>, modules: &[Module]) {
-    let undocumented: Vec<TypeName> = models.values().filter(|model| model.doc.is_empty()).map(|model| model.name.clone()).collect();
-    if undocumented.is_empty() {
-        return;
-    }
-    let mut uses: BTreeMap<TypeName, Uses> = undocumented.iter().map(|name| (name.clone(), Uses::default())).collect();
+/// Gives every model with an empty doc one made of the places that use it, and adds to the doc of every
+/// described request model the operations that send it.
+pub(super) fn describe_uses(models: &mut BTreeMap<TypeName, Model>, unions: &BTreeMap<TypeName, Union>, modules: &[Module]) {
+    let mut uses: BTreeMap<TypeName, Uses> = models.keys().map(|name| (name.clone(), Uses::default())).collect();
     let mut record = |ty: &TypeRef, role: &dyn Fn(Held) -> String, link: &str, kind: fn(&mut Uses) -> &mut Vec<(String, String)>| {
         if let Some((name, held)) = held_model(ty) {
             if let Some(entry) = uses.get_mut(name) {
@@ -54,9 +52,11 @@ pub(super) fn describe_undocumented(models: &mut BTreeMap<TypeName, Model>, unio
         }
     }
     for (name, uses) in uses {
-        let doc = uses.doc();
-        if let Some(model) = models.get_mut(&name) {
-            model.doc = doc;
+        let Some(model) = models.get_mut(&name) else { continue };
+        if model.doc.is_empty() {
+            model.doc = uses.doc();
+        } else if model.usage == Usage::Request && !uses.sent_by.is_empty() {
+            model.doc = format!("{}\n\nSent as {}.", model.doc, grouped(&uses.sent_by));
         }
     }
 }
@@ -145,7 +145,7 @@ fn held_model(ty: &TypeRef) -> Option<(&TypeName, Held)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ir::{Body, Field, Operation, Presence, Usage};
+    use crate::ir::{Body, Field, Operation, Presence};
     use crate::names::{camel, snake};
 
     fn model(name: &str, doc: &str, fields: Vec<Field>) -> Model {
@@ -191,7 +191,7 @@ mod tests {
                 operation("updateThing", Some(thing()), ResponseBody::Data(TypeRef::List(Box::new(thing())))),
             ],
         }];
-        describe_undocumented(&mut all, &BTreeMap::new(), &modules);
+        describe_uses(&mut all, &BTreeMap::new(), &modules);
         assert_eq!(
             all[&camel("ThingRequest").unwrap()].doc,
             "Sent as the request body's `data` of [`Client::create_thing`](crate::Client::create_thing) and \
@@ -209,7 +209,7 @@ mod tests {
             list.push(model(owner, "Described.", vec![field("errors", TypeRef::List(Box::new(error())))]));
         }
         let mut all = models(list);
-        describe_undocumented(&mut all, &BTreeMap::new(), &[]);
+        describe_uses(&mut all, &BTreeMap::new(), &[]);
         assert_eq!(
             all[&camel("Error").unwrap()].doc,
             "Used as each item of the `errors` of [`A`](crate::models::A), [`B`](crate::models::B), \
@@ -218,9 +218,26 @@ mod tests {
     }
 
     #[test]
+    fn a_described_request_model_says_which_operations_send_it() {
+        let mut request = model("ThingRequest", "A thing.", vec![]);
+        request.usage = Usage::Request;
+        let mut all = models(vec![request, model("Thing", "A thing.", vec![])]);
+        let modules = vec![Module {
+            name: snake("things").unwrap(),
+            doc: String::new(),
+            operations: vec![
+                operation("createThing", Some(TypeRef::Model(camel("ThingRequest").unwrap())), ResponseBody::Data(TypeRef::Model(camel("Thing").unwrap()))),
+            ],
+        }];
+        describe_uses(&mut all, &BTreeMap::new(), &modules);
+        assert_eq!(all[&camel("ThingRequest").unwrap()].doc, "A thing.\n\nSent as the request body's `data` of [`Client::create_thing`](crate::Client::create_thing).");
+        assert_eq!(all[&camel("Thing").unwrap()].doc, "A thing.", "a described received model keeps its doc as it is");
+    }
+
+    #[test]
     fn a_model_nothing_uses_still_gets_a_doc() {
         let mut all = models(vec![model("Loose", "", vec![])]);
-        describe_undocumented(&mut all, &BTreeMap::new(), &[]);
+        describe_uses(&mut all, &BTreeMap::new(), &[]);
         assert!(!all[&camel("Loose").unwrap()].doc.is_empty());
     }
 }

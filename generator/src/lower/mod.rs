@@ -102,7 +102,7 @@ pub fn lower(selection: &Selection<'_>, config: &Config, warnings: &mut Vec<Erro
         return Err(errors);
     }
     box_recursive_fields(&mut lowering.models);
-    doc_facts::describe_undocumented(&mut lowering.models, &lowering.unions, &modules);
+    doc_facts::describe_uses(&mut lowering.models, &lowering.unions, &modules);
     Ok(Api {
         source_file: selection.document.file.clone(),
         source_sha256: selection.document.sha256.clone(),

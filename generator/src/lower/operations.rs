@@ -61,6 +61,7 @@ impl<'s> Lowering<'s> {
                 scopes.push(scope.clone());
             }
         }
+        let summary = op.summary.as_deref().map(|s| docs::to_rustdoc(s.trim())).unwrap_or_default();
         Ok(Operation {
             operation_id,
             method_name,
@@ -68,8 +69,9 @@ impl<'s> Lowering<'s> {
             http_method: selected.method.to_ascii_uppercase(),
             path: selected.path.clone(),
             path_segments,
-            summary: op.summary.as_deref().map(|s| docs::to_rustdoc(s.trim())).unwrap_or_default(),
-            description: op.description.as_deref().map(|text| description_without_scopes(text, &scopes)).unwrap_or_default(),
+            description: op.description.as_deref().map(|text| docs::without_leading_repeat(&description_without_scopes(text, &scopes), &summary))
+                .unwrap_or_default(),
+            summary,
             scopes,
             params,
             body,
