@@ -354,32 +354,38 @@ impl<'s> Lowering<'s> {
         }
     }
 
-    /// What the type of a property without a description says about it (`gid`: a string, for example `1234`.).
+    /// What the type of a property without a description says about it: the model it holds (`owner`: a
+    /// [`User`].), else its values or its type, with the example when that is a plain value (`A string, for
+    /// example `1234`.`).
     fn type_facts(&self, json_name: &str, ty: &TypeRef, example: Option<&serde_json::Value>) -> String {
-        let name = docs::code_span(json_name);
         let values = |enum_name: &TypeName| -> String {
             let Some(string_enum) = self.enums.get(enum_name) else { return format!("[`{enum_name}`]") };
             let values: Vec<String> = string_enum.values.iter().map(|value| docs::code_span(&value.wire)).collect();
             values.join(", ")
         };
         let what = match ty {
-            TypeRef::Model(model) => format!("a [`{model}`]"),
-            TypeRef::Enum(enum_name) => format!("one of {}", values(enum_name)),
+            TypeRef::Model(model) => return format!("{}: a [`{model}`].", docs::code_span(json_name)),
+            TypeRef::Enum(enum_name) => return format!("One of {}.", values(enum_name)),
             TypeRef::List(item) => match item.as_ref() {
-                TypeRef::Model(model) => format!("a list of [`{model}`]"),
-                TypeRef::Enum(enum_name) => format!("a list of values among {}", values(enum_name)),
-                item => format!("a list of {}", scalar_words(item, true)),
+                TypeRef::Model(model) => return format!("{}: a list of [`{model}`].", docs::code_span(json_name)),
+                TypeRef::Enum(enum_name) => return format!("A list of values among {}.", values(enum_name)),
+                item => format!("A list of {}", scalar_words(item, true)),
             },
-            other => scalar_words(other, false).to_owned(),
+            other => {
+                let words = scalar_words(other, false);
+                let mut chars = words.chars();
+                chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
+            }
         };
+        // An example that is a sentence says less than the type; one that is a value shows its form.
         let example = example.and_then(|value| match value {
-            serde_json::Value::String(text) if !text.is_empty() && text.len() <= 40 && !text.contains('\n') => Some(docs::code_span(text)),
+            serde_json::Value::String(text) if !text.is_empty() && text.len() <= 40 && !text.contains(char::is_whitespace) => Some(docs::code_span(text)),
             serde_json::Value::Number(number) => Some(docs::code_span(&number.to_string())),
             _ => None,
         });
         match example {
-            Some(example) if !matches!(ty, TypeRef::Model(_) | TypeRef::List(_) | TypeRef::Enum(_)) => format!("{name}: {what}, for example {example}."),
-            _ => format!("{name}: {what}."),
+            Some(example) if !matches!(ty, TypeRef::List(_)) => format!("{what}, for example {example}."),
+            _ => format!("{what}."),
         }
     }
 
@@ -605,6 +611,45 @@ components:
         assert_eq!(parent.ty, TypeRef::String);
         assert_eq!(parent.presence, Presence::Required);
         assert_eq!(parent.doc, "Gid of the parent.");
+    }
+
+    #[test]
+    fn undescribed_fields_are_documented_from_their_type_values_example_and_items() {
+        let api = lower_schemas(
+            "    Sent:
+      type: object
+      properties:
+        gid: {type: string, example: '1234'}
+        blob: {type: string, example: a few words}
+        kinds: {type: array, items: {type: string, enum: [task, goal], description: Kinds it accepts.}}
+    Received: {type: object, properties: {count: {type: integer}, state: {type: string, enum: [on, off]}}}
+",
+        );
+        let sent = model(&api, "Sent");
+        assert_eq!(field(sent, "gid").doc, "A string, for example `1234`.");
+        assert_eq!(field(sent, "blob").doc, "A string.", "an example that is a sentence is left out");
+        assert_eq!(field(sent, "kinds").doc, "A list of values among `task`, `goal`.\n\nEach item: Kinds it accepts.");
+        let received = model(&api, "Received");
+        assert_eq!(field(received, "count").doc, "An integer.");
+        assert_eq!(field(received, "state").doc, "One of `on`, `off`.");
+    }
+
+    #[test]
+    fn a_sent_model_leaves_out_what_reading_the_full_object_takes() {
+        let api = lower_schemas(
+            "    Thing:
+      description: \"<p><strong>Full object requires scope: </strong><code>things:read</code></p>\\n\\nA thing.\"
+      type: object
+      properties: {name: {type: string}}
+    Sent:
+      type: object
+      properties: {thing: {$ref: '#/components/schemas/Thing'}, name: {type: string}}
+      required: [name]
+    Received: {type: object, properties: {thing: {$ref: '#/components/schemas/Thing'}}}
+",
+        );
+        assert_eq!(field(model(&api, "Sent"), "thing").doc, "A thing.");
+        assert_eq!(field(model(&api, "Received"), "thing").doc, "**Full object requires scope:** `things:read`\n\nA thing.");
     }
 
     #[test]
