@@ -2,14 +2,15 @@
 //!
 //! The text is parsed with pulldown-cmark, rewritten event by event, and printed back with
 //! pulldown-cmark-to-cmark. The rewrites are what rustdoc needs:
-//! - inline HTML that Asana uses (`<b>`, `<i>`, `<code>`, `<a href>`, `<br>`, ...) becomes Markdown, and any
-//!   other tag-like text becomes plain text, so `rustdoc::invalid_html_tags` stays quiet;
+//! - inline HTML that Asana uses (`<b>`, `<i>`, `<code>`, `<a href>`, `<br>`, ...) becomes Markdown, an HTML
+//!   `<table>` block a Markdown table, and any other tag-like text becomes plain text, so
+//!   `rustdoc::invalid_html_tags` stays quiet;
 //! - every code block becomes a `text` block, because rustdoc would compile untagged blocks as doctests;
 //! - relative links (`/reference/events`) point at Asana's developer site;
 //! - bare URLs become autolinks (`rustdoc::bare_urls`), and brackets that are not links are escaped
 //!   (`rustdoc::broken_intra_doc_links`).
 
-use pulldown_cmark::{CodeBlockKind, CowStr, Event, LinkType, Options, Parser, Tag, TagEnd};
+use pulldown_cmark::{Alignment, CodeBlockKind, CowStr, Event, LinkType, Options, Parser, Tag, TagEnd};
 
 /// Site that relative links in the spec point into.
 pub const DOCS_SITE: &str = "https://developers.asana.com";
@@ -50,26 +51,22 @@ pub fn to_rustdoc(text: &str) -> String {
                 link_depth = link_depth.saturating_sub(1);
                 events.push(Event::End(TagEnd::Link));
             }
-            Event::InlineHtml(tag) if !in_code_block => html.convert(&tag, &mut events),
+            Event::InlineHtml(tag) if !in_code_block => html.convert(&tag, &mut events, false),
             // A block of HTML (lines starting with `<p>`, say) becomes a paragraph of its converted content.
             Event::Start(Tag::HtmlBlock) => html_block = Some(Vec::new()),
-            Event::End(TagEnd::HtmlBlock) => {
-                let inline: Vec<Event<'_>> = html_block.take().unwrap_or_default();
-                let inline = trim_breaks(inline);
-                if !inline.is_empty() {
-                    events.push(Event::Start(Tag::Paragraph));
-                    events.extend(inline);
-                    events.push(Event::End(TagEnd::Paragraph));
-                }
-            }
+            Event::End(TagEnd::HtmlBlock) => push_html_block(html_block.take().unwrap_or_default(), &mut events),
             Event::Html(block) => match &mut html_block {
-                Some(inline) => html.convert(&block, inline),
-                None => html.convert(&block, &mut events),
+                Some(inline) => html.convert(&block, inline, true),
+                None => html.convert(&block, &mut events, false),
             },
             Event::Text(text) if !in_code_block && html.in_code => html.code.push_str(&text),
             Event::Text(text) if !in_code_block && link_depth == 0 => push_text_with_autolinks(text, &mut events),
             other => events.push(other),
         }
+    }
+    // A table whose `</table>` never came ends with the text.
+    if let Some(table) = html.table.take() {
+        events.extend(table.into_events());
     }
     let events = whitespace_outside_emphasis(events);
     let mut out = String::with_capacity(text.len() + 16);
@@ -107,6 +104,38 @@ fn absolute(dest: CowStr<'_>) -> CowStr<'_> {
     } else {
         dest
     }
+}
+
+/// The events of an HTML block: its inline content in paragraphs, around the tables it held.
+fn push_html_block<'a>(block: Vec<Event<'a>>, events: &mut Vec<Event<'a>>) {
+    let mut inline = Vec::new();
+    let flush = |inline: &mut Vec<Event<'a>>, events: &mut Vec<Event<'a>>| {
+        let content = trim_breaks(std::mem::take(inline));
+        if !content.is_empty() {
+            events.push(Event::Start(Tag::Paragraph));
+            events.extend(content);
+            events.push(Event::End(TagEnd::Paragraph));
+        }
+    };
+    let mut table_depth = 0usize;
+    for event in block {
+        match event {
+            Event::Start(Tag::Table(_)) => {
+                if table_depth == 0 {
+                    flush(&mut inline, events);
+                }
+                table_depth += 1;
+                events.push(event);
+            }
+            Event::End(TagEnd::Table) => {
+                table_depth = table_depth.saturating_sub(1);
+                events.push(event);
+            }
+            event if table_depth > 0 => events.push(event),
+            event => inline.push(event),
+        }
+    }
+    flush(&mut inline, events);
 }
 
 /// Line breaks that HTML tags such as `<p>` left at the edges of a block.
@@ -195,15 +224,18 @@ fn push_text_with_autolinks<'a>(text: CowStr<'a>, events: &mut Vec<Event<'a>>) {
 
 /// Tracks inline HTML that spans several events (`<code>x</code>` arrives as tag, text, tag).
 #[derive(Default)]
-struct HtmlState {
+struct HtmlState<'a> {
     in_code: bool,
     code: String,
     /// Closing events for open `<b>`, `<i>` and `<a>` tags, innermost last.
     open: Vec<(String, TagEnd)>,
+    /// A `<table>` of an HTML block, read until its `</table>`.
+    table: Option<HtmlTable<'a>>,
 }
 
-impl HtmlState {
-    fn convert<'a>(&mut self, html: &str, events: &mut Vec<Event<'a>>) {
+impl<'a> HtmlState<'a> {
+    /// Converts HTML to events; `block` says whether it is (part of) an HTML block, where a table may stand.
+    fn convert(&mut self, html: &str, events: &mut Vec<Event<'a>>, block: bool) {
         let mut rest = html;
         while let Some(start) = rest.find('<') {
             if start > 0 {
@@ -213,7 +245,7 @@ impl HtmlState {
                 self.text(&rest[start..], events);
                 return;
             };
-            self.tag(&rest[start + 1..start + length], events);
+            self.tag(&rest[start + 1..start + length], events, block);
             rest = &rest[start + length + 1..];
         }
         if !rest.is_empty() {
@@ -221,19 +253,29 @@ impl HtmlState {
         }
     }
 
-    fn text<'a>(&mut self, text: &str, events: &mut Vec<Event<'a>>) {
+    fn text(&mut self, text: &str, events: &mut Vec<Event<'a>>) {
         let text = decode_entities(text.trim_matches('\n'));
         if self.in_code {
             self.code.push_str(&text);
         } else if !text.trim().is_empty() {
-            events.push(Event::Text(CowStr::Boxed(text.into())));
+            target(&mut self.table, events).push(Event::Text(CowStr::Boxed(text.into())));
         }
     }
 
-    fn tag<'a>(&mut self, inside: &str, events: &mut Vec<Event<'a>>) {
+    fn tag(&mut self, inside: &str, events: &mut Vec<Event<'a>>, block: bool) {
         let closing = inside.starts_with('/');
         let inside = inside.trim_start_matches('/').trim_end_matches('/');
         let name = inside.split(|c: char| c.is_whitespace()).next().unwrap_or_default().to_ascii_lowercase();
+        if block || self.table.is_some() {
+            if let Some(table) = self.table_tag(&name, closing) {
+                events.extend(table.into_events());
+                return;
+            }
+            if matches!(name.as_str(), "table" | "thead" | "tbody" | "tfoot" | "tr" | "th" | "td") {
+                return;
+            }
+        }
+        let out = target(&mut self.table, events);
         match (name.as_str(), closing) {
             ("code" | "tt", false) => {
                 self.in_code = true;
@@ -242,15 +284,22 @@ impl HtmlState {
             ("code" | "tt", true) => {
                 if self.in_code {
                     self.in_code = false;
-                    events.push(Event::Code(CowStr::Boxed(std::mem::take(&mut self.code).into())));
+                    out.push(Event::Code(CowStr::Boxed(std::mem::take(&mut self.code).into())));
                 }
             }
-            ("b" | "strong", false) => self.open(&name, Tag::Strong, TagEnd::Strong, events),
-            ("i" | "em", false) => self.open(&name, Tag::Emphasis, TagEnd::Emphasis, events),
+            ("b" | "strong", false) => {
+                out.push(Event::Start(Tag::Strong));
+                self.open.push((name, TagEnd::Strong));
+            }
+            ("i" | "em", false) => {
+                out.push(Event::Start(Tag::Emphasis));
+                self.open.push((name, TagEnd::Emphasis));
+            }
             ("a", false) => {
                 let href = attribute(inside, "href").unwrap_or_default();
-                let tag = Tag::Link { link_type: LinkType::Inline, dest_url: absolute(CowStr::Boxed(href.into())), title: CowStr::Borrowed(""), id: CowStr::Borrowed("") };
-                self.open("a", tag, TagEnd::Link, events);
+                let dest_url = absolute(CowStr::Boxed(href.into()));
+                out.push(Event::Start(Tag::Link { link_type: LinkType::Inline, dest_url, title: CowStr::Borrowed(""), id: CowStr::Borrowed("") }));
+                self.open.push((name, TagEnd::Link));
             }
             ("b" | "strong" | "i" | "em" | "a", true) => {
                 if let Some(position) = self.open.iter().rposition(|(open, _)| match open.as_str() {
@@ -259,19 +308,99 @@ impl HtmlState {
                     other => other == name,
                 }) {
                     for (_, end) in self.open.drain(position..).rev() {
-                        events.push(Event::End(end));
+                        out.push(Event::End(end));
                     }
                 }
             }
-            ("br", _) => events.push(Event::HardBreak),
-            ("p" | "ul" | "ol" | "li" | "div", _) => events.push(Event::SoftBreak),
-            _ => events.push(Event::Text(CowStr::Boxed(format!("<{}{inside}>", if closing { "/" } else { "" }).into()))),
+            ("br", _) => out.push(Event::HardBreak),
+            ("p" | "ul" | "ol" | "li" | "div", _) => out.push(Event::SoftBreak),
+            // Outside an HTML block a table cannot stand: its cells are words of the text.
+            ("th" | "td", true) => out.push(Event::Text(CowStr::Borrowed(" "))),
+            ("table" | "thead" | "tbody" | "tfoot" | "tr" | "th" | "td", _) => {}
+            _ => out.push(Event::Text(CowStr::Boxed(format!("<{}{inside}>", if closing { "/" } else { "" }).into()))),
         }
     }
 
-    fn open<'a>(&mut self, name: &str, tag: Tag<'a>, end: TagEnd, events: &mut Vec<Event<'a>>) {
-        events.push(Event::Start(tag));
-        self.open.push((name.to_owned(), end));
+    /// Reads a table tag of an HTML block; returns the table when it ends.
+    fn table_tag(&mut self, name: &str, closing: bool) -> Option<HtmlTable<'a>> {
+        match (name, closing) {
+            ("table", false) => {
+                // A table inside a cell cannot be a Markdown table: its cells join the outer one.
+                self.table.get_or_insert_with(HtmlTable::default);
+            }
+            ("table", true) => return self.table.take(),
+            ("tr", false) => {
+                let table = self.table.get_or_insert_with(HtmlTable::default);
+                table.end_cell();
+                table.rows.push(Vec::new());
+            }
+            ("tr", true) => self.table.as_mut()?.end_cell(),
+            ("th" | "td", false) => {
+                let table = self.table.get_or_insert_with(HtmlTable::default);
+                table.end_cell();
+                if table.rows.is_empty() {
+                    table.rows.push(Vec::new());
+                }
+                table.cell = Some(Vec::new());
+            }
+            ("th" | "td", true) => self.table.as_mut()?.end_cell(),
+            _ => {}
+        }
+        None
+    }
+}
+
+/// Where converted HTML goes: the open cell of a table being read, else the events.
+fn target<'t, 'a>(table: &'t mut Option<HtmlTable<'a>>, events: &'t mut Vec<Event<'a>>) -> &'t mut Vec<Event<'a>> {
+    match table.as_mut().and_then(|table| table.cell.as_mut()) {
+        Some(cell) => cell,
+        None => events,
+    }
+}
+
+/// The rows of an HTML table, each a list of cells holding inline events.
+#[derive(Default)]
+struct HtmlTable<'a> {
+    rows: Vec<Vec<Vec<Event<'a>>>>,
+    cell: Option<Vec<Event<'a>>>,
+}
+
+impl<'a> HtmlTable<'a> {
+    fn end_cell(&mut self) {
+        if let Some(cell) = self.cell.take() {
+            match self.rows.last_mut() {
+                Some(row) => row.push(cell),
+                None => self.rows.push(vec![cell]),
+            }
+        }
+    }
+
+    /// A Markdown table: the first row is its head (Markdown tables have one, as Asana's HTML ones do).
+    fn into_events(mut self) -> Vec<Event<'a>> {
+        self.end_cell();
+        self.rows.retain(|row| !row.is_empty());
+        let columns = self.rows.iter().map(Vec::len).max().unwrap_or(0);
+        if columns == 0 {
+            return Vec::new();
+        }
+        let mut events = vec![Event::Start(Tag::Table(vec![Alignment::None; columns]))];
+        for (index, mut row) in self.rows.into_iter().enumerate() {
+            let (start, end) = if index == 0 { (Tag::TableHead, TagEnd::TableHead) } else { (Tag::TableRow, TagEnd::TableRow) };
+            events.push(Event::Start(start));
+            row.resize_with(columns, Vec::new);
+            for cell in row {
+                events.push(Event::Start(Tag::TableCell));
+                // A cell is one line: breaks that `<p>` or `<br>` made inside it become spaces.
+                events.extend(trim_breaks(cell).into_iter().map(|event| match event {
+                    Event::SoftBreak | Event::HardBreak => Event::Text(CowStr::Borrowed(" ")),
+                    other => other,
+                }));
+                events.push(Event::End(TagEnd::TableCell));
+            }
+            events.push(Event::End(end));
+        }
+        events.push(Event::End(TagEnd::Table));
+        events
     }
 }
 
@@ -314,6 +443,96 @@ fn verbatim(text: &str) -> String {
     let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
     let fence = "`".repeat(longest.max(2) + 1);
     format!("{fence}text\n{}\n{fence}", text.trim())
+}
+
+/// `doc` without its first paragraph when that only repeats `summary` (the docs show the summary as their first
+/// line already); case and a final period aside.
+pub fn without_leading_repeat(doc: &str, summary: &str) -> String {
+    let plain = |text: &str| text.trim().trim_end_matches('.').to_lowercase();
+    let (first, rest) = doc.split_once("\n\n").unwrap_or((doc, ""));
+    if !summary.trim().is_empty() && plain(first) == plain(summary) { rest.to_owned() } else { doc.to_owned() }
+}
+
+/// The kind of a paragraph that only states OAuth scopes (`**Required scope:** `tasks:read``).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScopeStatement {
+    /// `Required scope:`, in an operation's description: what calling it takes.
+    Required,
+    /// `Full object requires scope:`, in a schema's description: what reading every field of it takes.
+    FullObject,
+}
+
+/// `doc` (rustdoc Markdown, as [`to_rustdoc`] gives) without the top-level paragraphs that only state scopes
+/// and that `drop` is given with the scopes they name.
+pub fn without_scope_statements(doc: &str, mut drop: impl FnMut(ScopeStatement, &[String]) -> bool) -> String {
+    let mut cut: Vec<std::ops::Range<usize>> = Vec::new();
+    let mut depth = 0usize;
+    let mut paragraph: Option<(usize, Vec<Event<'_>>)> = None;
+    for (event, range) in Parser::new_ext(doc, Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TABLES).into_offset_iter() {
+        match event {
+            Event::Start(Tag::Paragraph) if depth == 0 => {
+                depth += 1;
+                paragraph = Some((range.start, Vec::new()));
+            }
+            Event::End(TagEnd::Paragraph) if depth == 1 => {
+                depth = 0;
+                if let Some((start, inline)) = paragraph.take() {
+                    if scope_statement(&inline).is_some_and(|(kind, scopes)| drop(kind, &scopes)) {
+                        cut.push(start..range.end);
+                    }
+                }
+            }
+            Event::Start(_) => {
+                depth += 1;
+                if let Some((_, inline)) = &mut paragraph {
+                    inline.push(event);
+                }
+            }
+            Event::End(_) => {
+                depth = depth.saturating_sub(1);
+                if let Some((_, inline)) = &mut paragraph {
+                    inline.push(event);
+                }
+            }
+            event => {
+                if let Some((_, inline)) = &mut paragraph {
+                    inline.push(event);
+                }
+            }
+        }
+    }
+    if cut.is_empty() {
+        return doc.to_owned();
+    }
+    let mut kept = String::with_capacity(doc.len());
+    let mut from = 0;
+    for range in cut {
+        kept.push_str(&doc[from..range.start]);
+        from = range.end;
+    }
+    kept.push_str(&doc[from..]);
+    normalize(&kept)
+}
+
+/// The kind and scopes of a paragraph made of a bold label and code spans (apart from commas and `and`).
+fn scope_statement(inline: &[Event<'_>]) -> Option<(ScopeStatement, Vec<String>)> {
+    let [Event::Start(Tag::Strong), Event::Text(label), Event::End(TagEnd::Strong), rest @ ..] = inline else { return None };
+    let label = label.trim().trim_end_matches(':').to_ascii_lowercase();
+    let kind = match label.as_str() {
+        "required scope" | "required scopes" => ScopeStatement::Required,
+        "full object requires scope" | "full object requires scopes" => ScopeStatement::FullObject,
+        _ => return None,
+    };
+    let mut scopes = Vec::new();
+    for event in rest {
+        match event {
+            Event::Code(scope) => scopes.push(scope.to_string()),
+            Event::Text(text) if text.split([',', ' ']).all(|word| word.is_empty() || word == "and") => {}
+            Event::SoftBreak => {}
+            _ => return None,
+        }
+    }
+    (!scopes.is_empty()).then_some((kind, scopes))
 }
 
 /// Inline code for a literal, with a fence longer than any run of backticks inside it.
@@ -377,6 +596,52 @@ mod tests {
     fn html_blocks_become_paragraphs() {
         let text = "<p><strong style={{ color: \"#4573D2\" }}>Full object requires scope: </strong><code>tasks:read</code></p>\n\nThe task.";
         assert_eq!(to_rustdoc(text), "**Full object requires scope:** `tasks:read`\n\nThe task.");
+    }
+
+    #[test]
+    fn html_tables_become_markdown_tables() {
+        let text = "<b>Scope:</b> <code>a:read</code>\n\n<table>\n  <tr>\n    <th>Name</th>\n    <th>Needs</th>\n  </tr>\n  <tr>\n    <td><code>x</code></td>\n    <td><code>b:read</code>, <code>c|d</code></td>\n  </tr>\n</table>\n\nAfter.";
+        assert_eq!(to_rustdoc(text), "**Scope:** `a:read`\n\n|Name|Needs|\n|----|-----|\n|`x`|`b:read`, `c\\|d`|\n\nAfter.");
+    }
+
+    #[test]
+    fn a_table_in_the_same_block_as_text_splits_it_into_paragraphs() {
+        let text = "<p>Before</p>\n<table><tr><td>1</td><td>2<br>3</td></tr><tr><td>4</td></tr></table>\n<p>after</p>";
+        assert_eq!(to_rustdoc(text), "Before\n\n|1|2 3|\n|-|---|\n|4||\n\nafter");
+    }
+
+    #[test]
+    fn table_tags_outside_an_html_block_are_lines_and_cells() {
+        assert_eq!(to_rustdoc("see <table><tr><td>a</td><td>b</td></tr></table> here"), "see a b  here");
+    }
+
+    #[test]
+    fn scope_statements_are_dropped_when_asked() {
+        let doc = to_rustdoc("<b>Required scope: </b><code>a:read</code>\n\nReads a thing.\n\n**Required scope:** `b:read` if shared.");
+        let same_as_security = |kind: ScopeStatement, scopes: &[String]| kind == ScopeStatement::Required && scopes == ["a:read"];
+        // A statement with more words than scopes is kept: it says something the security requirement does not.
+        assert_eq!(without_scope_statements(&doc, same_as_security), "Reads a thing.\n\n**Required scope:** `b:read` if shared.");
+        assert_eq!(without_scope_statements(&doc, |_, _| false), doc);
+    }
+
+    #[test]
+    fn full_object_scope_statements_are_told_apart() {
+        let doc = to_rustdoc("<p><strong>Full object requires scope: </strong><code>x:read</code>, <code>y:read</code></p>\n\nA thing.");
+        let mut seen = Vec::new();
+        let kept = without_scope_statements(&doc, |kind, scopes| {
+            seen.push((kind, scopes.to_vec()));
+            kind == ScopeStatement::FullObject
+        });
+        assert_eq!(kept, "A thing.");
+        assert_eq!(seen, [(ScopeStatement::FullObject, vec!["x:read".to_owned(), "y:read".to_owned()])]);
+    }
+
+    #[test]
+    fn a_first_paragraph_repeating_the_summary_is_dropped() {
+        assert_eq!(without_leading_repeat("Send a thing.\n\nMore.", "Send a thing"), "More.");
+        assert_eq!(without_leading_repeat("Send a thing.", "send a thing"), "");
+        assert_eq!(without_leading_repeat("Sends it.\n\nMore.", "Send a thing"), "Sends it.\n\nMore.");
+        assert_eq!(without_leading_repeat("Text.", ""), "Text.");
     }
 
     #[test]

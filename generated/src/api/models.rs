@@ -36,7 +36,7 @@ impl CreateWebhookResponse {
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct EmptyResponse {}
 
-/// The `Error` object of the Asana API.
+/// Used as each item of the `errors` of [`ErrorResponse`](crate::models::ErrorResponse).
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Error {
     /// Human-readable explanation of what went wrong, when Asana gives one.
@@ -241,7 +241,7 @@ impl WebhookFilter {
     }
 }
 
-/// The `WebhookRequest` object of the Asana API.
+/// Sent as the request body's `data` of [`Client::create_webhook`](crate::Client::create_webhook).
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebhookRequest {
     /// Gid of the object to watch. Most object kinds are accepted; broad containers such as workspaces need `filters`.
@@ -314,7 +314,7 @@ pub struct WebhookResponse {
     pub filters: Option<Vec<WebhookFilter>>,
 }
 
-/// The `WebhookUpdateRequest` object of the Asana API.
+/// Sent as the request body's `data` of [`Client::update_webhook`](crate::Client::update_webhook).
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct WebhookUpdateRequest {
     /// New filters for the webhook, replacing the old list entirely. An event is delivered when it matches at least one of them.

@@ -22,6 +22,7 @@ use crate::load;
 use crate::names::{camel, snake};
 use crate::select::Selection;
 
+mod doc_facts;
 mod enums;
 mod operations;
 mod params;
@@ -100,6 +101,7 @@ pub fn lower(selection: &Selection<'_>, config: &Config, warnings: &mut Vec<Erro
     }
     box_recursive_fields(&mut lowering.models);
     decide_model_items(&mut lowering.models);
+    doc_facts::describe_uses(&mut lowering.models, &lowering.unions, &modules);
     Ok(Api {
         source_file: selection.document.file.clone(),
         source_sha256: selection.document.sha256.clone(),

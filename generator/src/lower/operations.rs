@@ -67,6 +67,7 @@ impl<'s> Lowering<'s> {
                 scopes.push(scope.clone());
             }
         }
+        let summary = op.summary.as_deref().map(|s| docs::to_rustdoc(s.trim())).unwrap_or_default();
         Ok(Operation {
             operation_id,
             method_name,
@@ -74,8 +75,9 @@ impl<'s> Lowering<'s> {
             http_method: selected.method.to_ascii_uppercase(),
             path: selected.path.clone(),
             path_segments,
-            summary: op.summary.as_deref().map(|s| docs::to_rustdoc(s.trim())).unwrap_or_default(),
-            description: op.description.as_deref().map(docs::to_rustdoc).unwrap_or_default(),
+            description: op.description.as_deref().map(|text| docs::without_leading_repeat(&description_without_scopes(text, &scopes), &summary))
+                .unwrap_or_default(),
+            summary,
             scopes,
             params,
             body,
@@ -253,4 +255,11 @@ impl<'s> Lowering<'s> {
             offset_field: field(next_page_model, "offset")?.name,
         })
     }
+}
+
+/// An operation's description without a paragraph stating the scopes its security requirement names: the
+/// generated docs state those once, beside the method and path.
+fn description_without_scopes(text: &str, scopes: &[String]) -> String {
+    let same = |stated: &[String]| stated.len() == scopes.len() && stated.iter().all(|scope| scopes.contains(scope));
+    docs::without_scope_statements(&docs::to_rustdoc(text), |kind, stated| kind == docs::ScopeStatement::Required && same(stated))
 }

@@ -115,7 +115,10 @@ impl<'s> Lowering<'s> {
         let schema_pointer = pointer_push(pointer, "schema");
         let resolved = self.parameter_schema(schema, &schema_pointer)?;
         let doc = data.description.as_deref().map(docs::to_rustdoc).filter(|d| !d.is_empty())
-            .unwrap_or_else(|| format!("The {} parameter.", docs::code_span(&data.name)));
+            .unwrap_or_else(|| match location {
+                ParamLocation::Path => format!("The value of {} in {}.", docs::code_span(&format!("{{{}}}", data.name)), docs::code_span(&selected.path)),
+                ParamLocation::Query | ParamLocation::Form => format!("Sent as the {} query parameter.", docs::code_span(&data.name)),
+            });
         let context = Context::new(schema_pointer, builder_name.join(&data.name), Usage::Request, None);
         let kind = if data.name == "opt_fields" && location == ParamLocation::Query {
             ParamKind::OptFields { set: self.opt_fields_type(resolved, builder_name, method_name)? }

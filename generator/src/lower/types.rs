@@ -195,8 +195,8 @@ impl<'s> Lowering<'s> {
         }
         let mut merged = Merged::default();
         self.merge(schema, &context.pointer, reference, &mut merged)?;
-        let doc = merged.doc.as_deref().map(docs::to_rustdoc).filter(|doc| !doc.is_empty())
-            .unwrap_or_else(|| format!("The `{}` object of the Asana API.", context.name));
+        // Without a description the doc stays empty here: `doc_facts` writes one from where the model is used.
+        let doc = merged.doc.as_deref().map(|text| side_doc(text, context.usage)).unwrap_or_default();
         let mut fields: Vec<Field> = Vec::new();
         let mut problems = Problems::default();
         for property in merged.properties {
@@ -224,7 +224,7 @@ impl<'s> Lowering<'s> {
                 // Asana's documents do (a placeholder rate's `resource` is a placeholder rather than a user; a
                 // subtype enum relaxed to a plain string): the later statement wins.
                 if existing.json_name == property.json_name && shape_of(&existing.ty) == shape_of(&ty) {
-                    existing.doc = self.property_doc(property.schema, &property.json_name, &ty);
+                    existing.doc = self.property_doc(property.schema, &property.json_name, &ty, context.usage);
                     existing.ty = ty;
                     continue;
                 }
@@ -237,7 +237,7 @@ impl<'s> Lowering<'s> {
                 continue;
             }
             let required = merged.required.iter().any(|r| r == &property.json_name);
-            let doc = self.property_doc(property.schema, &property.json_name, &ty);
+            let doc = self.property_doc(property.schema, &property.json_name, &ty, context.usage);
             fields.push(Field {
                 name,
                 json_name: property.json_name,
@@ -312,8 +312,9 @@ impl<'s> Lowering<'s> {
         Ok(())
     }
 
-    /// Doc of a property: its own description, else its decoration's, else the referenced schema's.
-    fn property_doc(&self, schema: SchemaRef<'s>, json_name: &str, ty: &TypeRef) -> String {
+    /// Doc of a property: its own description, else its decoration's, else the referenced schema's, else its
+    /// items' (a list whose items are described); without any, what its type and example say.
+    fn property_doc(&self, schema: SchemaRef<'s>, json_name: &str, ty: &TypeRef, usage: Usage) -> String {
         let description = match schema {
             SchemaRef::Inline(schema) => schema.schema_data.description.clone().or_else(|| {
                 let SchemaKind::AllOf { all_of } = &schema.schema_kind else { return None };
@@ -332,19 +333,100 @@ impl<'s> Lowering<'s> {
             let target = self.selection.components.schemas.get(reference)?.as_item()?;
             target.schema_data.description.clone()
         });
-        description.map(|d| docs::to_rustdoc(&d)).filter(|d| !d.is_empty()).unwrap_or_else(|| {
-            let name = docs::code_span(json_name);
-            match ty {
-                TypeRef::Model(model) => format!("{name}: a [`{model}`]."),
-                TypeRef::List(item) => match item.as_ref() {
-                    TypeRef::Model(model) => format!("{name}: a list of [`{model}`]."),
-                    _ => format!("The {name} field."),
-                },
-                _ => format!("The {name} field."),
-            }
-        })
+        if let Some(doc) = description.map(|text| side_doc(&text, usage)).filter(|doc| !doc.is_empty()) {
+            return doc;
+        }
+        let inline = match schema {
+            SchemaRef::Inline(schema) => Some(schema),
+            SchemaRef::Ref(reference) => self.selection.components.schemas.get(reference).and_then(ReferenceOr::as_item),
+        };
+        let items_doc = inline.and_then(|schema| match &schema.schema_kind {
+            SchemaKind::Type(Type::Array(array)) => match array.items.as_ref()? {
+                ReferenceOr::Item(items) => items.schema_data.description.as_deref(),
+                ReferenceOr::Reference { .. } => None,
+            },
+            _ => None,
+        });
+        let example = inline.and_then(|schema| schema.schema_data.example.as_ref());
+        let facts = self.type_facts(json_name, ty, example);
+        match items_doc.map(|text| side_doc(text, usage)).filter(|doc| !doc.is_empty()) {
+            Some(items) => format!("{facts}\n\nEach item: {items}"),
+            None => facts,
+        }
     }
 
+    /// What the type of a property without a description says about it: the model it holds (`owner`: a
+    /// [`User`].), else its values or its type, with the example when that is a plain value (`A string, for
+    /// example `1234`.`).
+    fn type_facts(&self, json_name: &str, ty: &TypeRef, example: Option<&serde_json::Value>) -> String {
+        let values = |enum_name: &TypeName| -> String {
+            let Some(string_enum) = self.enums.get(enum_name) else { return format!("[`{enum_name}`]") };
+            let values: Vec<String> = string_enum.values.iter().map(|value| docs::code_span(&value.wire)).collect();
+            values.join(", ")
+        };
+        let what = match ty {
+            TypeRef::Model(model) => return format!("{}: a [`{model}`].", docs::code_span(json_name)),
+            TypeRef::Enum(enum_name) => return format!("One of {}.", values(enum_name)),
+            TypeRef::List(item) => match item.as_ref() {
+                TypeRef::Model(model) => return format!("{}: a list of [`{model}`].", docs::code_span(json_name)),
+                TypeRef::Enum(enum_name) => return format!("A list of values among {}.", values(enum_name)),
+                item => format!("A list of {}", scalar_words(item, true)),
+            },
+            other => {
+                let words = scalar_words(other, false);
+                let mut chars = words.chars();
+                chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
+            }
+        };
+        // An example that is a sentence says less than the type; one that is a value shows its form.
+        let example = example.and_then(|value| match value {
+            serde_json::Value::String(text) if !text.is_empty() && text.len() <= 40 && !text.contains(char::is_whitespace) => Some(docs::code_span(text)),
+            serde_json::Value::Number(number) => Some(docs::code_span(&number.to_string())),
+            _ => None,
+        });
+        match example {
+            Some(example) if !matches!(ty, TypeRef::List(_)) => format!("{what}, for example {example}."),
+            _ => format!("{what}."),
+        }
+    }
+
+}
+
+/// Rustdoc of a description for a value on the `usage` side: a sent value leaves out what reading the full
+/// object takes, which says nothing about sending it.
+fn side_doc(text: &str, usage: Usage) -> String {
+    let doc = docs::to_rustdoc(text);
+    if usage == Usage::Request {
+        docs::without_scope_statements(&doc, |kind, _| kind == docs::ScopeStatement::FullObject)
+    } else {
+        doc
+    }
+}
+
+/// How a doc names a value of a scalar type (`plural` for the items of a list).
+fn scalar_words(ty: &TypeRef, plural: bool) -> &'static str {
+    match (ty, plural) {
+        (TypeRef::String, false) => "a string",
+        (TypeRef::String, true) => "strings",
+        (TypeRef::Secret, false) => "a secret string",
+        (TypeRef::Secret, true) => "secret strings",
+        (TypeRef::DateTime, false) => "a date and time",
+        (TypeRef::DateTime, true) => "dates and times",
+        (TypeRef::Date, false) => "a date",
+        (TypeRef::Date, true) => "dates",
+        (TypeRef::Integer, false) => "an integer",
+        (TypeRef::Integer, true) => "integers",
+        (TypeRef::Number, false) => "a number",
+        (TypeRef::Number, true) => "numbers",
+        (TypeRef::Boolean, false) => "`true` or `false`",
+        (TypeRef::Boolean, true) => "booleans",
+        (TypeRef::Map(_), false) => "a map of names to values",
+        (TypeRef::Map(_), true) => "maps of names to values",
+        (TypeRef::List(_), false) => "a list",
+        (TypeRef::List(_), true) => "lists",
+        (TypeRef::Json | TypeRef::Model(_) | TypeRef::Enum(_), false) => "a JSON value",
+        (TypeRef::Json | TypeRef::Model(_) | TypeRef::Enum(_), true) => "JSON values",
+    }
 }
 
 /// The properties of an object schema.
@@ -603,6 +685,45 @@ components:
         assert_eq!(parent.ty, TypeRef::String);
         assert_eq!(parent.presence, Presence::Required);
         assert_eq!(parent.doc, "Gid of the parent.");
+    }
+
+    #[test]
+    fn undescribed_fields_are_documented_from_their_type_values_example_and_items() {
+        let api = lower_schemas(
+            "    Sent:
+      type: object
+      properties:
+        gid: {type: string, example: '1234'}
+        blob: {type: string, example: a few words}
+        kinds: {type: array, items: {type: string, enum: [task, goal], description: Kinds it accepts.}}
+    Received: {type: object, properties: {count: {type: integer}, state: {type: string, enum: [on, off]}}}
+",
+        );
+        let sent = model(&api, "Sent");
+        assert_eq!(field(sent, "gid").doc, "A string, for example `1234`.");
+        assert_eq!(field(sent, "blob").doc, "A string.", "an example that is a sentence is left out");
+        assert_eq!(field(sent, "kinds").doc, "A list of values among `task`, `goal`.\n\nEach item: Kinds it accepts.");
+        let received = model(&api, "Received");
+        assert_eq!(field(received, "count").doc, "An integer.");
+        assert_eq!(field(received, "state").doc, "One of `on`, `off`.");
+    }
+
+    #[test]
+    fn a_sent_model_leaves_out_what_reading_the_full_object_takes() {
+        let api = lower_schemas(
+            "    Thing:
+      description: \"<p><strong>Full object requires scope: </strong><code>things:read</code></p>\\n\\nA thing.\"
+      type: object
+      properties: {name: {type: string}}
+    Sent:
+      type: object
+      properties: {thing: {$ref: '#/components/schemas/Thing'}, name: {type: string}}
+      required: [name]
+    Received: {type: object, properties: {thing: {$ref: '#/components/schemas/Thing'}}}
+",
+        );
+        assert_eq!(field(model(&api, "Sent"), "thing").doc, "A thing.");
+        assert_eq!(field(model(&api, "Received"), "thing").doc, "**Full object requires scope:** `things:read`\n\nA thing.");
     }
 
     #[test]
