@@ -8,7 +8,8 @@
 //! (BENCHMARKS.md): mappings are vectors of entries in document order rather than hash maps, and integer
 //! keys (YAML's unquoted `200:`) become strings while the tree is built, as JSON would have them, instead
 //! of in a second pass over it. It holds exactly what a `serde_yaml::Value` would after that key
-//! conversion, and the reachable parts are turned into one for deserializing.
+//! conversion, and the reachable parts are deserialized from it in place, by `serde_yaml::Value`'s rules
+//! (`deserializer`).
 
 use std::borrow::Cow;
 use std::collections::HashSet;
@@ -21,6 +22,8 @@ use serde_yaml::{Mapping, Number, Value};
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Location, Result};
+
+mod deserializer;
 
 /// A parsed OpenAPI document.
 #[derive(Debug, Clone)]
@@ -93,10 +96,9 @@ impl Document {
     /// Deserializes the node at `pointer` into an `openapiv3` type, naming the pointer on failure.
     pub fn deserialize<T: DeserializeOwned>(&self, pointer: &str) -> Result<T> {
         let node = self.get(pointer).ok_or_else(|| self.error(pointer, "nothing at this location"))?;
-        let value = node.to_value();
         // openapiv3's `ReferenceOr` deserializer panics on some malformed objects (a parameter whose
         // `schema` is a string, beside a `content`): that is a bad document like any other, not a crash.
-        let deserialized = std::panic::catch_unwind(|| serde_yaml::from_value::<T>(value))
+        let deserialized = std::panic::catch_unwind(|| T::deserialize(node))
             .map_err(|_| self.error(pointer, "not a valid OpenAPI 3.0 object here"))?;
         deserialized.map_err(|err| self.error(pointer, format!("not a valid OpenAPI 3.0 object here: {err}")))
     }
