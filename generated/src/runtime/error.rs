@@ -5,6 +5,7 @@ use std::{fmt, time::Duration};
 use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 
+use super::events::EventStreamError;
 use super::redact::redact_secrets;
 
 /// Longest piece of a response body, in characters, that errors quote.
@@ -89,6 +90,11 @@ pub enum Error {
         /// The number of pages a stream fetches at most.
         max_pages: usize,
     },
+    /// An [`EventReader`](crate::EventReader) stopped a stream whose server would never let
+    /// it settle (see there for the bounds). The reader stays usable: calling
+    /// `next_batch` again goes on polling.
+    #[error("an event stream was stopped: {0}")]
+    EventStream(EventStreamError),
     /// The request body could not be serialized.
     #[error("{operation_id}: could not encode the request body")]
     Encode {
@@ -301,6 +307,12 @@ impl fmt::Display for Attempts {
 }
 
 impl std::error::Error for ApiError {}
+
+impl From<EventStreamError> for Error {
+    fn from(error: EventStreamError) -> Self {
+        Self::EventStream(error)
+    }
+}
 
 impl From<ApiError> for Error {
     fn from(error: ApiError) -> Self {
