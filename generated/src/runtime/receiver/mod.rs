@@ -216,7 +216,9 @@ pub enum ReceiveError {
         /// The path and query the delivery was sent to.
         target: String,
     },
-    /// A correctly signed body that is not a JSON object with an `events` array. Status `400`.
+    /// A correctly signed body that is not a JSON object with an `events` array, or that is
+    /// nested deeper than 32 levels of arrays and objects (reading JSON recurses once a level;
+    /// Asana's bodies are about 4 deep). Status `400`.
     /// (Events of an unexpected shape inside it are handed over as
     /// [`UndecodedEvent`]s instead.)
     #[error("the delivery body is not an events document")]
