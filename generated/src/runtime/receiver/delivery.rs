@@ -112,3 +112,18 @@ impl Delivery {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::nesting;
+
+    #[test]
+    fn nesting_counts_brackets_outside_strings_only() {
+        assert_eq!(nesting(br#"{"events":[]}"#), 2);
+        assert_eq!(nesting(br#"{"events":[{"a":"[[[{{{\"[[["}]}"#), 3);
+        assert_eq!(nesting(br#"{"a":"\\"}"#), 1, "an escaped backslash ends no string");
+        assert_eq!(nesting(br#"[[]][[[]]]"#), 3);
+        assert_eq!(nesting(b"]]]]{"), 1);
+        assert_eq!(nesting(b""), 0);
+    }
+}
