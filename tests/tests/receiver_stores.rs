@@ -171,6 +171,83 @@ async fn embedded_store_is_for_one_process_and_loosened_files_are_tightened() {
     assert!(!format!("{store:?}").contains("kept"));
 }
 
+/// A store file damaged on disk (cut short, overwritten) is an error at `open` naming the file
+/// and what to do: never a panic, and never a store that silently lost its secrets.
+#[test]
+fn a_damaged_store_file_is_an_error_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let store = FileSecretStore::open(dir.path()).unwrap();
+    let path = store.path().to_owned();
+    for n in 0..20 {
+        let secret = Secret::new(format!("secret-{n}"));
+        runtime.block_on(store.save(&format!("/hooks/{n}"), &secret)).unwrap();
+    }
+    drop(store);
+    let good = std::fs::read(&path).unwrap();
+    let len = good.len();
+    let mut noise = Vec::with_capacity(len);
+    let mut state = 0x2545_f491_4f6c_dd1d_u64;
+    for _ in 0..len {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        noise.push(state.to_le_bytes()[0]);
+    }
+    let mut flipped = good.clone();
+    for byte in flipped.iter_mut().skip(len / 2).take(64) {
+        *byte = !*byte;
+    }
+    let damages: Vec<(String, Vec<u8>)> = vec![
+        ("cut at 512 bytes".into(), good[..512].to_vec()),
+        ("cut at 4 KiB".into(), good[..4096].to_vec()),
+        ("cut in half".into(), good[..len / 2].to_vec()),
+        ("one byte short".into(), good[..len - 1].to_vec()),
+        ("cut at 10 bytes".into(), good[..10].to_vec()),
+        ("random bytes".into(), noise),
+        ("zeros".into(), vec![0; len]),
+        ("one zero byte".into(), vec![0]),
+        ("64 bytes flipped in the middle".into(), flipped),
+    ];
+    let mut failures = Vec::new();
+    for (damage, bytes) in damages {
+        std::fs::write(&path, &bytes).unwrap();
+        let opened = std::panic::catch_unwind(|| FileSecretStore::open(dir.path()));
+        let opened = opened.map_err(drop);
+        match opened {
+            Err(_) => failures.push(format!("{damage}: open panicked")),
+            Ok(Err(error)) => {
+                let message = error.to_string();
+                let names_it = message.contains(&path.display().to_string());
+                let says_what_to_do = message.contains("restore") && message.contains("move");
+                if !names_it || !says_what_to_do {
+                    failures.push(format!("{damage}: {message}"));
+                }
+            }
+            Ok(Ok(store)) => {
+                // Still opening is fine only with every secret there.
+                let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    runtime.block_on(async {
+                        let mut kept = 0;
+                        for n in 0..20 {
+                            if let Ok(Some(secret)) = store.get(&format!("/hooks/{n}")).await {
+                                kept += usize::from(secret.expose() == format!("secret-{n}"));
+                            }
+                        }
+                        kept
+                    })
+                }));
+                match read {
+                    Ok(20) => {}
+                    Ok(kept) => failures.push(format!("{damage}: opened, {kept} of 20 secrets")),
+                    Err(_) => failures.push(format!("{damage}: reading panicked")),
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
 /// What every store must do, checked against each of them.
 async fn check_store_contract(store: &impl SecretStore) {
     let text = |secret: Option<Secret>| secret.map(|secret| secret.expose().to_owned());
