@@ -7,6 +7,7 @@ pub mod blocking;
 mod body;
 mod client;
 mod error;
+mod escape;
 mod events;
 mod opt_fields;
 mod pagination;
