@@ -394,3 +394,12 @@ proptest! {
         check_nested_answer(answer, place, levels.len())?;
     }
 }
+
+/// A refused target is quoted with its control characters escaped: it cannot forge a log line.
+#[test]
+fn a_refused_target_is_quoted_with_control_characters_escaped() {
+    let error = target_key("ftp://example.com/hooks\r\nlevel=error msg=forged\u{1b}[2K").unwrap_err();
+    let shown = error.to_string();
+    assert!(!shown.contains(char::is_control), "{shown:?}");
+    assert!(shown.contains(r"hooks\r\nlevel=error msg=forged\u{1b}[2K"), "{shown}");
+}

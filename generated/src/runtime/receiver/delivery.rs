@@ -4,6 +4,7 @@
 use serde_json::Value;
 
 use super::ReceiveError;
+use crate::runtime::escape::Escaped;
 use crate::models::EventResponse;
 
 /// The events of a delivery whose signature verified.
@@ -100,7 +101,9 @@ impl Delivery {
             match serde_path_to_error::deserialize::<_, EventResponse>(&raw) {
                 Ok(event) => events.push(event),
                 Err(error) => {
+                    // The path holds the sender's keys, quoted in logs.
                     let reason = format!("at `{}`: {}", error.path(), error.inner());
+                    let reason = Escaped(&reason).to_string();
                     undecoded.push(UndecodedEvent { index, raw, reason });
                 }
             }

@@ -68,6 +68,7 @@ use http::header::CONTENT_LENGTH;
 use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri};
 
 use crate::Secret;
+use crate::runtime::escape::Escaped;
 pub use calls::WebhookCallError;
 pub use delivery::{Delivery, UndecodedEvent};
 pub use file::FileSecretStore;
@@ -128,7 +129,7 @@ pub fn classify(headers: &HeaderMap) -> RequestKind {
 #[non_exhaustive]
 pub enum ExpectHandshakeError {
     /// The target is not an absolute `http` or `https` URL.
-    #[error("webhook target `{target}` is not an absolute http or https URL")]
+    #[error("webhook target `{}` is not an absolute http or https URL", Escaped(target))]
     InvalidTarget {
         /// The target as given.
         target: String,
