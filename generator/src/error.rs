@@ -25,7 +25,7 @@ impl fmt::Display for Location {
 
 /// Shows text from the input with its control characters escaped (`\n`, `\u{1b}`), so that a name in a
 /// spec can neither start a line of its own in a report of one problem per line nor rewrite a terminal.
-struct Escaped<'a>(&'a str);
+pub(crate) struct Escaped<'a>(pub(crate) &'a str);
 
 impl fmt::Display for Escaped<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
