@@ -64,5 +64,6 @@ pub use runtime::blocking;
 pub use runtime::receiver;
 pub use runtime::{
     ApiError, Client, ClientBuilder, Error, ErrorDetail, EventBatch, EventPage, EventReader,
+    EventStreamError,
     OptField, Page, RetryPolicy, Secret, Upload,
 };

@@ -16,16 +16,34 @@ pub enum Location {
 impl fmt::Display for Location {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Location::Line { file, line, column } => write!(f, "{file}:{line}:{column}"),
-            Location::Pointer { file, pointer } => write!(f, "{file}#{pointer}"),
-            Location::File { file } => f.write_str(file),
+            Location::Line { file, line, column } => write!(f, "{}:{line}:{column}", Escaped(file)),
+            Location::Pointer { file, pointer } => write!(f, "{}#{}", Escaped(file), Escaped(pointer)),
+            Location::File { file } => write!(f, "{}", Escaped(file)),
         }
     }
 }
 
-/// A generator failure: what went wrong, and where.
+/// Shows text from the input with its control characters escaped (`\n`, `\u{1b}`), so that a name in a
+/// spec can neither start a line of its own in a report of one problem per line nor rewrite a terminal.
+pub(crate) struct Escaped<'a>(pub(crate) &'a str);
+
+impl fmt::Display for Escaped<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for c in self.0.chars() {
+            if c.is_control() {
+                write!(f, "{}", c.escape_default())?;
+            } else {
+                fmt::Write::write_char(f, c)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A generator failure: what went wrong, and where. `Display` gives one line, whatever the input
+/// holds.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{location}: {message}")]
+#[error("{location}: {}", Escaped(message))]
 pub struct Error {
     /// The place in the input.
     pub location: Location,

@@ -9,6 +9,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::error::Escaped;
 use crate::ir::{Api, Field, ParamKind, ParamLocation, Presence, ResponseBody, TypeRef};
 
 /// Path of the surface file inside the generated crate.
@@ -300,7 +301,8 @@ impl fmt::Display for Report<'_> {
                 Impact::Breaking => "breaking",
                 Impact::Additive => "additive",
             };
-            writeln!(f, "  {label}  {}", change.description)?;
+            // Descriptions quote the spec's names and values.
+            writeln!(f, "  {label}  {}", Escaped(&change.description))?;
         }
         Ok(())
     }
@@ -368,6 +370,13 @@ paths:
         let changes: Vec<(Impact, String)> = diff(&old, &new).into_iter().map(|c| (c.impact, c.description)).collect();
         assert_eq!(changes, [(Impact::Additive, "union `Owner`: variants added: User".to_owned())]);
         assert_eq!(diff(&new, &old)[0].impact, Impact::Breaking);
+    }
+
+    #[test]
+    fn the_report_is_one_line_per_change_whatever_the_values() {
+        let old = Surface { enums: BTreeMap::from([("Subtype".to_owned(), vec!["a\r\n  additive  forged".to_owned()])]), ..Surface::default() };
+        let changes = Report(&diff(&old, &Surface { enums: BTreeMap::from([("Subtype".to_owned(), vec![])]), ..Surface::default() })).to_string();
+        assert!(changes.contains(r"a\r\n  additive  forged") && changes.lines().count() == 2, "{changes}");
     }
 
     #[test]

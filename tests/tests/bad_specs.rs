@@ -89,6 +89,20 @@ fn rejected_specs_name_the_place_and_the_problem() {
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
 
+/// A spec whose names hold control characters gets errors that quote them escaped, one line each:
+/// what the spec says cannot forge another line of the report.
+#[test]
+fn errors_quote_the_spec_with_control_characters_escaped() {
+    let (_, text) = fixture("ref_to_nothing.yaml");
+    let text = text
+        .replace("/gadgets:", "\"/gad\\r\\ngets\\e[2J\":")
+        .replace("{$ref: '#/components/schemas/Missing'}", "{$ref: \"#/components/schemas/Miss\\ning\\u0007\"}");
+    let message = generator::generate("controls.yaml", &text, &config()).map(drop).unwrap_err().to_string();
+    assert!(!message.contains(|c: char| c.is_control() && c != '\n'), "{message:?}");
+    assert!(message.lines().all(|line| line.starts_with("controls.yaml")), "{message}");
+    assert!(message.contains(r"~1gad\r\ngets\u{1b}[2J"), "{message}");
+}
+
 #[test]
 fn accepted_odd_specs_generate_clients_that_pass_clippy() {
     let clients: Vec<(String, Generated)> = ACCEPTED

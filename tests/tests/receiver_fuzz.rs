@@ -278,3 +278,128 @@ proptest! {
         block_on(pending.outcome_unknown()).unwrap();
     }
 }
+
+/// `1` wrapped in `depth` arrays or objects, alternately when `mixed`.
+fn nested(depth: usize, objects: bool, mixed: bool) -> String {
+    let levels: Vec<bool> = (0..depth).map(|level| objects && (!mixed || level % 2 == 0)).collect();
+    nested_in(&levels)
+}
+
+/// `1` wrapped in an object (`true`) or an array (`false`) for each of `levels`, outermost first.
+fn nested_in(levels: &[bool]) -> String {
+    let mut open = String::new();
+    let mut close = String::new();
+    for &object in levels {
+        if object {
+            open.push_str(r#"{"a":"#);
+            close.insert(0, '}');
+        } else {
+            open.push('[');
+            close.insert(0, ']');
+        }
+    }
+    format!("{open}1{close}")
+}
+
+/// Where a nested value goes in a signed body: in an event's free-form field, as an event, in a
+/// typed field, beside `events`.
+fn with_nested(place: usize, value: &str) -> Vec<u8> {
+    match place % 4 {
+        0 => format!(r#"{{"events":[{{"action":"changed","change":{{"new_value":{value}}}}}]}}"#),
+        1 => format!(r#"{{"events":[{value}]}}"#),
+        2 => format!(r#"{{"events":[{{"resource":{value},"user":{value}}}]}}"#),
+        _ => format!(r#"{{"events":[],"extra":{value}}}"#),
+    }
+    .into_bytes()
+}
+
+/// The stack the receiver is given to answer one delivery: an eighth of a Tokio worker's (2 MiB),
+/// so that what a delivery takes is bounded whatever its body, with room to spare.
+const STACK: usize = 256 * 1024;
+
+/// Receives a signed `body` on a thread with a [`STACK`] of its own.
+fn receive_signed_on_a_small_stack(body: Vec<u8>) -> Result<Received, ReceiveError> {
+    std::thread::Builder::new()
+        .stack_size(STACK)
+        .spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            runtime.block_on(async {
+                let store = MemorySecretStore::new();
+                store.save(KEY, &Secret::new(SECRET)).await.unwrap();
+                let receiver = Receiver::builder(store).build();
+                let mut headers = HeaderMap::new();
+                let signature = sign(&Secret::new(SECRET), &body);
+                headers.insert("x-hook-signature", HeaderValue::from_str(&signature).unwrap());
+                receiver.receive(&Method::POST, &KEY.parse().unwrap(), &headers, &body).await
+            })
+        })
+        .unwrap()
+        .join()
+        .unwrap()
+}
+
+/// Checks the answer to a signed body holding, at `place`, a value `depth` levels deep: bodies up
+/// to 32 levels deep are handed over whole, deeper ones refused with `400`.
+fn check_nested_answer(
+    answer: Result<Received, ReceiveError>,
+    place: usize,
+    depth: usize,
+) -> Result<(), TestCaseError> {
+    // The levels around the nested value: `{"events":[{"change":{"new_value": ...`.
+    let around = [4, 2, 3, 1][place % 4];
+    match answer {
+        Ok(Received::Delivery(delivery)) => {
+            prop_assert!(depth + around <= 32, "depth {depth} at place {place} accepted");
+            let events = delivery.events.len() + delivery.undecoded.len();
+            prop_assert_eq!(events, usize::from(place % 4 != 3), "depth {}, place {}", depth, place);
+        }
+        Ok(other) => prop_assert!(false, "accepted {other:?}"),
+        Err(error) => {
+            prop_assert_eq!(error.status(), StatusCode::BAD_REQUEST, "{:?}", error);
+            prop_assert!(depth + around > 32, "depth {depth} at place {place}: {error:?}");
+        }
+    }
+    Ok(())
+}
+
+/// No signed body crashes the receiver or takes a stack that grows with its depth: bodies up to
+/// 32 levels deep are handed over, deeper ones refused with `400`, on a small stack.
+/// (serde_json's own limit, 128 levels, let a body take more than 256 KiB of stack in a debug
+/// build.)
+#[test]
+fn signed_bodies_of_any_depth_are_answered_on_a_small_stack() {
+    for depth in [0, 1, 2, 16, 27, 28, 29, 30, 31, 32, 33, 64, 100, 120, 125, 126, 127, 128, 129, 200, 5000] {
+        for place in 0..4 {
+            for (objects, mixed) in [(false, false), (true, false), (true, true)] {
+                let body = with_nested(place, &nested(depth, objects, mixed));
+                let answer = receive_signed_on_a_small_stack(body);
+                check_nested_answer(answer, place, depth).unwrap();
+            }
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// Any nesting of arrays and objects, anywhere in a signed body: handed over whole up to 32
+    /// levels, refused with `400` beyond, never a crash.
+    #[test]
+    fn signed_bodies_nested_at_random_are_answered(
+        levels in proptest::collection::vec(any::<bool>(), 0..300),
+        place in 0..4_usize,
+    ) {
+        let body = with_nested(place, &nested_in(&levels));
+        let answer = receive_signed_on_a_small_stack(body);
+        check_nested_answer(answer, place, levels.len())?;
+    }
+}
+
+/// A refused target is quoted with its control characters escaped: it cannot forge a log line.
+#[test]
+fn a_refused_target_is_quoted_with_control_characters_escaped() {
+    let error = target_key("ftp://example.com/hooks\r\nlevel=error msg=forged\u{1b}[2K").unwrap_err();
+    let shown = error.to_string();
+    assert!(!shown.contains(char::is_control), "{shown:?}");
+    assert!(shown.contains(r"hooks\r\nlevel=error msg=forged\u{1b}[2K"), "{shown}");
+}

@@ -17,6 +17,7 @@ use asana_client::receiver::{
 };
 use axum::http::StatusCode;
 use common::fake_asana::{FakeAsana, sign_like_asana};
+use common::hanging::{HangingProxy, silent_listener};
 use common::postgres::{PASSWORD, PgServer};
 use serde_json::json;
 use tokio::sync::{mpsc, oneshot};
@@ -169,6 +170,83 @@ async fn embedded_store_is_for_one_process_and_loosened_files_are_tightened() {
     assert_eq!(mode & 0o777, 0o600);
     store.save("/x", &Secret::new("kept")).await.unwrap();
     assert!(!format!("{store:?}").contains("kept"));
+}
+
+/// A store file damaged on disk (cut short, overwritten) is an error at `open` naming the file
+/// and what to do: never a panic, and never a store that silently lost its secrets.
+#[test]
+fn a_damaged_store_file_is_an_error_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let store = FileSecretStore::open(dir.path()).unwrap();
+    let path = store.path().to_owned();
+    for n in 0..20 {
+        let secret = Secret::new(format!("secret-{n}"));
+        runtime.block_on(store.save(&format!("/hooks/{n}"), &secret)).unwrap();
+    }
+    drop(store);
+    let good = std::fs::read(&path).unwrap();
+    let len = good.len();
+    let mut noise = Vec::with_capacity(len);
+    let mut state = 0x2545_f491_4f6c_dd1d_u64;
+    for _ in 0..len {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        noise.push(state.to_le_bytes()[0]);
+    }
+    let mut flipped = good.clone();
+    for byte in flipped.iter_mut().skip(len / 2).take(64) {
+        *byte = !*byte;
+    }
+    let damages: Vec<(String, Vec<u8>)> = vec![
+        ("cut at 512 bytes".into(), good[..512].to_vec()),
+        ("cut at 4 KiB".into(), good[..4096].to_vec()),
+        ("cut in half".into(), good[..len / 2].to_vec()),
+        ("one byte short".into(), good[..len - 1].to_vec()),
+        ("cut at 10 bytes".into(), good[..10].to_vec()),
+        ("random bytes".into(), noise),
+        ("zeros".into(), vec![0; len]),
+        ("one zero byte".into(), vec![0]),
+        ("64 bytes flipped in the middle".into(), flipped),
+    ];
+    let mut failures = Vec::new();
+    for (damage, bytes) in damages {
+        std::fs::write(&path, &bytes).unwrap();
+        let opened = std::panic::catch_unwind(|| FileSecretStore::open(dir.path()));
+        let opened = opened.map_err(drop);
+        match opened {
+            Err(_) => failures.push(format!("{damage}: open panicked")),
+            Ok(Err(error)) => {
+                let message = error.to_string();
+                let names_it = message.contains(&path.display().to_string());
+                let says_what_to_do = message.contains("restore") && message.contains("move");
+                if !names_it || !says_what_to_do {
+                    failures.push(format!("{damage}: {message}"));
+                }
+            }
+            Ok(Ok(store)) => {
+                // Still opening is fine only with every secret there.
+                let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    runtime.block_on(async {
+                        let mut kept = 0;
+                        for n in 0..20 {
+                            if let Ok(Some(secret)) = store.get(&format!("/hooks/{n}")).await {
+                                kept += usize::from(secret.expose() == format!("secret-{n}"));
+                            }
+                        }
+                        kept
+                    })
+                }));
+                match read {
+                    Ok(20) => {}
+                    Ok(kept) => failures.push(format!("{damage}: opened, {kept} of 20 secrets")),
+                    Err(_) => failures.push(format!("{damage}: reading panicked")),
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
 /// What every store must do, checked against each of them.
@@ -408,5 +486,83 @@ async fn deliveries_answer_503_while_the_database_is_down_and_verify_when_it_is_
         tokio::time::sleep(Duration::from_millis(200)).await;
     };
     assert_eq!(status, StatusCode::OK);
+    assert!(instance.next_delivery().await.is_heartbeat());
+}
+
+/// Runs `future`, failing the test if it takes more than a minute (a hang, not a slow answer);
+/// gives back its output and how long it took, for the log.
+async fn timed<F: Future>(future: F) -> (F::Output, Duration) {
+    let started = Instant::now();
+    let output = tokio::time::timeout(Duration::from_secs(60), future)
+        .await
+        .expect("an answer, not a hang");
+    (output, started.elapsed())
+}
+
+/// A database that accepts connections and never answers: `connect` fails, deliveries and
+/// handshakes are answered `503`, and `expect_handshake` fails, each within the store's bound
+/// (printed); once the database answers again, deliveries verify again although every
+/// connection open while it hung stays hung.
+#[tokio::test]
+async fn a_database_that_stops_answering_is_a_503_and_is_used_again_when_it_answers() {
+    let server = PgServer::start().await;
+    let proxy = HangingProxy::start(server.port()).await;
+    let through_proxy = server.url().replace(&format!(":{}/", server.port()), &format!(":{}/", proxy.port()));
+    let fake = fake().await;
+    let store = PgSecretStore::connect(&through_proxy).await.unwrap();
+    let mut instance = Instance::start(store, any_port()).await;
+    let request = WebhookRequest::new(PROJECT, instance.target());
+    let created = fake
+        .client()
+        .create_webhook_with_receiver(&instance.receiver, request)
+        .await
+        .unwrap();
+    let gid = created.data.gid.unwrap();
+    // Every connection of the pool in use, so that all of them hang below.
+    let many = (0..20).map(|_| fake.deliver(&gid, json!([])));
+    for status in futures_util::future::join_all(many).await {
+        assert_eq!(status, StatusCode::OK);
+    }
+    for _ in 0..20 {
+        instance.next_delivery().await;
+    }
+
+    proxy.hang();
+    let mut took = Vec::new();
+    for _ in 0..3 {
+        let (status, elapsed) = timed(fake.deliver(&gid, json!([]))).await;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+        took.push(("delivery", elapsed));
+    }
+    let handshake = http()
+        .post(pending_url(&instance, "/hooks/asana?project=other"))
+        .header("x-hook-secret", "a-secret")
+        .send();
+    let (response, elapsed) = timed(handshake).await;
+    assert_eq!(response.unwrap().status().as_u16(), 503);
+    took.push(("handshake", elapsed));
+    let (expected, elapsed) = timed(instance.receiver.expect_handshake("http://127.0.0.1:1/hooks/other")).await;
+    assert!(matches!(expected, Err(ExpectHandshakeError::Store(_))), "{expected:?}");
+    took.push(("expect_handshake", elapsed));
+    let (connected, elapsed) = timed(PgSecretStore::connect(&through_proxy)).await;
+    let error = connected.unwrap_err();
+    assert!(!format!("{error} {error:?}").contains(PASSWORD));
+    took.push(("connect through the hung proxy", elapsed));
+    let silent = format!("postgres://postgres:{PASSWORD}@127.0.0.1:{}/postgres", silent_listener().await);
+    let (connected, elapsed) = timed(PgSecretStore::connect(&silent)).await;
+    assert!(connected.is_err());
+    took.push(("connect to a silent listener", elapsed));
+    eprintln!("answers while the database hangs: {took:?}");
+
+    proxy.resume();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        let (status, _) = timed(fake.deliver(&gid, json!([]))).await;
+        if status == StatusCode::OK || Instant::now() > deadline {
+            break status;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_eq!(status, StatusCode::OK, "deliveries verify again once the database answers");
     assert!(instance.next_delivery().await.is_heartbeat());
 }

@@ -15,6 +15,7 @@ use tracing::Instrument;
 
 use super::body::{LimitedBody, read_limited};
 use super::error::body_excerpt;
+use super::escape::Escaped;
 use super::request::{Body, DataEnvelope, encode_path_segment};
 use super::{ApiError, Error, Request, RetryPolicy};
 
@@ -733,7 +734,7 @@ fn parse_base_url(base_url: &str) -> Result<Url, Error> {
     let quoted = if base_url.contains('@') {
         String::new()
     } else {
-        format!(" `{base_url}`")
+        format!(" `{}`", Escaped(base_url))
     };
     let invalid = |why: &str| Error::Config(format!("invalid base URL{quoted}: {why}"));
     let url = Url::parse(base_url).map_err(|error| invalid(&error.to_string()))?;

@@ -5,6 +5,8 @@ use std::{fmt, time::Duration};
 use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 
+use super::escape::Escaped;
+use super::events::EventStreamError;
 use super::redact::redact_secrets;
 
 /// Longest piece of a response body, in characters, that errors quote.
@@ -89,6 +91,11 @@ pub enum Error {
         /// The number of pages a stream fetches at most.
         max_pages: usize,
     },
+    /// An [`EventReader`](crate::EventReader) stopped a stream whose server would never let
+    /// it settle (see there for the bounds). The reader stays usable: calling
+    /// `next_batch` again goes on polling.
+    #[error("an event stream was stopped: {0}")]
+    EventStream(EventStreamError),
     /// The request body could not be serialized.
     #[error("{operation_id}: could not encode the request body")]
     Encode {
@@ -124,7 +131,7 @@ fn at_path(path: &str) -> String {
     if path == "." {
         String::new()
     } else {
-        format!(" at `{path}`")
+        format!(" at `{}`", Escaped(path))
     }
 }
 
@@ -302,6 +309,12 @@ impl fmt::Display for Attempts {
 
 impl std::error::Error for ApiError {}
 
+impl From<EventStreamError> for Error {
+    fn from(error: EventStreamError) -> Self {
+        Self::EventStream(error)
+    }
+}
+
 impl From<ApiError> for Error {
     fn from(error: ApiError) -> Self {
         Self::Api(Box::new(error))
@@ -345,7 +358,8 @@ pub(crate) fn body_excerpt(body: &[u8]) -> String {
     excerpt(&redact_secrets(&String::from_utf8_lossy(head)))
 }
 
-/// `text` with whitespace runs collapsed to one space, cut to [`EXCERPT_CHARS`] characters.
+/// `text` with whitespace runs collapsed to one space, cut to [`EXCERPT_CHARS`] characters, and
+/// other control characters escaped.
 fn excerpt(text: &str) -> String {
     let mut chars = text
         .split_whitespace()
@@ -355,7 +369,7 @@ fn excerpt(text: &str) -> String {
     if chars.next().is_some() {
         out.push('…');
     }
-    out
+    Escaped(&out).to_string()
 }
 
 /// A status as `404 Not Found`, or just `599` for a code without a registered reason.
@@ -535,6 +549,25 @@ mod tests {
             body_excerpt(long.as_bytes()).chars().count(),
             EXCERPT_CHARS + 1
         );
+    }
+
+    #[test]
+    fn what_the_server_sent_is_shown_with_its_control_characters_escaped() {
+        let body = r#"{"errors":[{"message":"no\u001b[2J\r\nX-Forged: 1","phrase":"p\u0007"}]}"#;
+        let shown = api_error(500, &HeaderMap::new(), body).to_string();
+        assert!(!shown.contains(char::is_control), "{shown:?}");
+        assert!(shown.contains(r"no\u{1b}[2J X-Forged: 1") && shown.contains(r"p\u{7}"), "{shown}");
+        let shown = api_error(502, &HeaderMap::new(), "<h1>\u{1b}]0;owned\u{7}</h1>").to_string();
+        assert!(!shown.contains(char::is_control), "{shown:?}");
+        let error = Error::Decode {
+            operation_id: "getWebhook",
+            status: StatusCode::OK,
+            path: "data.a\r\nb".into(),
+            source: serde_json::from_str::<u8>("true").unwrap_err(),
+            body_excerpt: String::new(),
+        };
+        let shown = error.to_string();
+        assert!(shown.ends_with(r"at `data.a\r\nb`"), "{shown}");
     }
 
     #[test]

@@ -7,6 +7,7 @@ pub mod blocking;
 mod body;
 mod client;
 mod error;
+mod escape;
 mod events;
 mod opt_fields;
 mod pagination;
@@ -20,7 +21,7 @@ mod upload;
 
 pub use client::{Client, ClientBuilder};
 pub use error::{ApiError, Error, ErrorDetail};
-pub use events::{EventBatch, EventPage, EventReader};
+pub use events::{EventBatch, EventPage, EventReader, EventStreamError};
 #[allow(
     unused_imports,
     reason = "generated code uses this only when its spec has event-stream operations"

@@ -6,6 +6,8 @@ use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
 
+use super::escape::Escaped;
+
 /// A file to upload (for example with `create_attachment_for_object`): its content, the file
 /// name Asana shows, and optionally its content type.
 ///
@@ -106,12 +108,13 @@ impl Upload {
                 }
             }
         };
-        let part = part.file_name(self.file_name.clone());
+        let part = part.file_name(form_escape(&self.file_name));
         match &self.content_type {
             Some(content_type) => part.mime_str(content_type).map(Some).map_err(|_| {
                 format!(
-                    "the content type `{content_type}` of upload `{}` is not a MIME type",
-                    self.file_name
+                    "the content type `{}` of upload `{}` is not a MIME type",
+                    Escaped(content_type),
+                    Escaped(&self.file_name)
                 )
             }),
             None => Ok(Some(part)),
@@ -189,18 +192,37 @@ impl Form {
 
     /// The `reqwest` form for one attempt; `Ok(None)` when a file or stream part was already sent.
     pub(super) fn to_reqwest(&self) -> Result<Option<reqwest::multipart::Form>, String> {
-        let mut form = reqwest::multipart::Form::new();
+        // Names are escaped here, as browsers do; reqwest's own encoding would send a name
+        // needing it as `name*=utf-8''...`, which RFC 7578 does not allow.
+        let mut form = reqwest::multipart::Form::new().percent_encode_noop();
         for (name, part) in &self.parts {
+            let name = form_escape(name);
             form = match part {
-                Part::Text(text) => form.text(*name, text.clone()),
+                Part::Text(text) => form.text(name, text.clone()),
                 Part::File(upload) => match upload.part()? {
-                    Some(part) => form.part(*name, part),
+                    Some(part) => form.part(name, part),
                     None => return Ok(None),
                 },
             };
         }
         Ok(Some(form))
     }
+}
+
+/// A part name or file name as the HTML standard's `multipart/form-data` encoding writes it
+/// inside the quotes of `Content-Disposition` (RFC 7578): `"`, CR and LF percent-encoded, so
+/// that no name can end the quoted string or start a header line of its own.
+fn form_escape(name: &str) -> String {
+    let mut escaped = String::with_capacity(name.len());
+    for c in name.chars() {
+        match c {
+            '"' => escaped.push_str("%22"),
+            '\r' => escaped.push_str("%0D"),
+            '\n' => escaped.push_str("%0A"),
+            c => escaped.push(c),
+        }
+    }
+    escaped
 }
 
 /// Writes a date-time as RFC 3339 in UTC (`2024-01-31T09:30:00Z`), as Asana reads it in query
@@ -313,6 +335,49 @@ mod tests {
             "{body}"
         );
         assert!(body.ends_with(&format!("--{boundary}--\r\n")), "{body}");
+    }
+
+    #[test]
+    fn names_are_escaped_as_browsers_do() {
+        assert_eq!(form_escape("plan \"v2\".pdf"), "plan %22v2%22.pdf");
+        assert_eq!(form_escape("a\r\nX-Injected: 1"), "a%0D%0AX-Injected: 1");
+        assert_eq!(form_escape("rapport été.pdf"), "rapport été.pdf");
+    }
+
+    #[test]
+    fn a_refused_content_type_is_quoted_with_its_control_characters_escaped() {
+        let form = Form::default().file(
+            "file",
+            Upload::bytes("a\r\nb.txt", "hello").content_type("text/plain\r\nX-Injected: 1"),
+        );
+        let error = form.to_reqwest().unwrap_err();
+        assert!(!error.contains(['\r', '\n']), "{error:?}");
+        assert!(error.contains(r"text/plain\r\nX-Injected: 1") && error.contains(r"a\r\nb.txt"), "{error}");
+    }
+
+    #[tokio::test]
+    async fn file_and_part_names_cannot_add_header_lines() {
+        let (url, server) = capture_one_request().await;
+        let client = crate::Client::builder().token("0/token").base_url(url).build().unwrap();
+        let evil = "x.txt\"\r\nX-Injected: 1\r\n\r\nbody";
+        let form = Form::default()
+            .text("pa\"rent\r\nX-Injected: 2", "123")
+            .file("file", Upload::bytes(evil, "hello"));
+        let request =
+            crate::runtime::Request::new("createAttachmentForObject", reqwest::Method::POST, "/attachments".into())
+                .multipart(form);
+        let _: serde_json::Value = client.send_json(request).await.unwrap();
+        let (_, body) = server.await.unwrap();
+        let body = String::from_utf8(body).unwrap();
+        assert!(!body.to_ascii_lowercase().contains("\r\nx-injected"), "{body}");
+        assert!(
+            body.contains("Content-Disposition: form-data; name=\"pa%22rent%0D%0AX-Injected: 2\"\r\n\r\n123\r\n"),
+            "{body}"
+        );
+        assert!(
+            body.contains("name=\"file\"; filename=\"x.txt%22%0D%0AX-Injected: 1%0D%0A%0D%0Abody\"\r\n\r\nhello"),
+            "{body}"
+        );
     }
 
     #[test]

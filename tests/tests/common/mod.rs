@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod fake_asana;
+pub mod hanging;
 pub mod postgres;
 pub mod recording_server;
 

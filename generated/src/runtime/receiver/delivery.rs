@@ -4,6 +4,7 @@
 use serde_json::Value;
 
 use super::ReceiveError;
+use crate::runtime::escape::Escaped;
 use crate::models::EventResponse;
 
 /// The events of a delivery whose signature verified.
@@ -35,6 +36,40 @@ pub struct UndecodedEvent {
     pub reason: String,
 }
 
+/// The deepest body read: reading JSON, and decoding it, recurses once per level of arrays and
+/// objects, so the depth bounds the stack a delivery takes. Asana's bodies are a few levels deep
+/// (`{"events": [{"change": {"new_value": {...}}}]}`: 4).
+pub(super) const MAX_DEPTH: usize = 32;
+
+/// How many arrays and objects deep the JSON text `body` goes, counted without parsing it (and
+/// without recursion); brackets inside strings do not count. Text that is not JSON gets some
+/// count, and the parser refuses it afterwards.
+fn nesting(body: &[u8]) -> usize {
+    let (mut depth, mut deepest) = (0_usize, 0);
+    let (mut in_string, mut escaped) = (false, false);
+    for &byte in body {
+        if in_string {
+            match byte {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match byte {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    deepest
+}
+
 impl Delivery {
     /// Whether this is a heartbeat: a delivery without events, which Asana sends now and then
     /// to check that the target is alive.
@@ -46,11 +81,16 @@ impl Delivery {
     ///
     /// # Errors
     ///
-    /// [`ReceiveError::InvalidBody`] if the body is not a JSON object with an `events` array.
+    /// [`ReceiveError::InvalidBody`] if the body is not a JSON object with an `events` array,
+    /// or is nested deeper than [`MAX_DEPTH`] levels.
     pub(super) fn decode(target: String, body: &[u8]) -> Result<Self, ReceiveError> {
         #[derive(serde::Deserialize)]
         struct Body {
             events: Vec<Value>,
+        }
+        if nesting(body) > MAX_DEPTH {
+            let reason = format!("nested deeper than {MAX_DEPTH} levels");
+            return Err(ReceiveError::InvalidBody(serde::de::Error::custom(reason)));
         }
         let raw_events = serde_json::from_slice::<Body>(body)
             .map_err(ReceiveError::InvalidBody)?
@@ -61,7 +101,9 @@ impl Delivery {
             match serde_path_to_error::deserialize::<_, EventResponse>(&raw) {
                 Ok(event) => events.push(event),
                 Err(error) => {
+                    // The path holds the sender's keys, quoted in logs.
                     let reason = format!("at `{}`: {}", error.path(), error.inner());
+                    let reason = Escaped(&reason).to_string();
                     undecoded.push(UndecodedEvent { index, raw, reason });
                 }
             }
@@ -71,5 +113,20 @@ impl Delivery {
             events,
             undecoded,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::nesting;
+
+    #[test]
+    fn nesting_counts_brackets_outside_strings_only() {
+        assert_eq!(nesting(br#"{"events":[]}"#), 2);
+        assert_eq!(nesting(br#"{"events":[{"a":"[[[{{{\"[[["}]}"#), 3);
+        assert_eq!(nesting(br#"{"a":"\\"}"#), 1, "an escaped backslash ends no string");
+        assert_eq!(nesting(br#"[[]][[[]]]"#), 3);
+        assert_eq!(nesting(b"]]]]{"), 1);
+        assert_eq!(nesting(b""), 0);
     }
 }

@@ -7,13 +7,17 @@
 
 use std::fmt;
 use std::fs::{DirBuilder, File, OpenOptions};
+use std::io::{ErrorKind, Read};
 #[cfg(unix)]
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use redb::{Database, ReadableTable, TableDefinition, WriteTransaction};
+use redb::{
+    Database, DatabaseError, ReadableTable, StorageError, TableDefinition, WriteTransaction,
+};
 
 use super::signature::same_secret;
 use super::store::{ExpectationId, HandshakeStatus, SecretStore, StoreError};
@@ -87,7 +91,8 @@ impl FileSecretStore {
     /// # Errors
     ///
     /// [`StoreError`] if the directory or file cannot be created or opened, if another process
-    /// has the store open, or if the file is not a store.
+    /// has the store open, or if the file is not a whole store (cut short or overwritten: the
+    /// error names the file and says what to do).
     pub fn open(directory: impl AsRef<Path>) -> Result<Self, StoreError> {
         let directory = directory.as_ref();
         let shown = directory.display();
@@ -100,12 +105,30 @@ impl FileSecretStore {
             .map_err(|error| StoreError::new(format!("cannot create `{shown}`"), error))?;
         let path = directory.join(FILE_NAME);
         let file = owner_only_file(&path)?;
+        if let Err(damage) = check_header(&file) {
+            return Err(damaged(&path, damage));
+        }
+        // redb asserts some of what it reads from the file rather than reporting it: a damage
+        // the check above does not foresee must not take the process down either.
+        let opened = panic::catch_unwind(AssertUnwindSafe(|| Self::open_database(file, &path)));
+        opened.unwrap_or_else(|_| Err(damaged(&path, "the database engine could not read it")))
+    }
+
+    fn open_database(file: File, path: &Path) -> Result<Self, StoreError> {
         let database = redb::Builder::new()
             .create_file(file)
-            .map_err(|error| StoreError::new(format!("cannot open `{}`", path.display()), error))?;
+            .map_err(|error| match error {
+                DatabaseError::Storage(StorageError::Io(io)) if io.kind() != ErrorKind::InvalidData => {
+                    StoreError::new(format!("cannot open `{}`", path.display()), io)
+                }
+                DatabaseError::DatabaseAlreadyOpen => {
+                    StoreError::new(format!("cannot open `{}`", path.display()), error)
+                }
+                damage => damaged(path, damage),
+            })?;
         let store = Self {
             database: Arc::new(database),
-            path,
+            path: path.to_owned(),
         };
         store.write(|transaction| {
             transaction.open_table(SECRETS)?;
@@ -154,6 +177,62 @@ impl FileSecretStore {
             .map_err(|e| self.error(e))?;
         stored_expectation(&table, target).map_err(|e| self.error(e))
     }
+}
+
+/// The error for a store file that is not a whole redb database, saying what to do about it.
+fn damaged(path: &Path, damage: impl fmt::Display) -> StoreError {
+    StoreError::msg(format!(
+        "`{}` is damaged ({damage}): restore it from a backup, or move it away to start with an \
+         empty store and create the webhooks again (their secrets are lost)",
+        path.display()
+    ))
+}
+
+/// The start of redb's file header: magic number, flags, page size, region shape and count.
+const HEADER_LEN: usize = 32;
+const MAGIC: &[u8] = b"redb\x1a\x0a\xa9\x0d\x0a";
+/// The page size of every store file (redb's default, which [`FileSecretStore::open`] keeps).
+const PAGE_SIZE: u64 = 4096;
+
+/// Checks what redb 2 asserts of a file's header (it panics on a file cut short, for one): the
+/// magic number, the page size, a region shape, and a length that holds every region the header
+/// counts. An empty file is a new store.
+fn check_header(file: &File) -> Result<(), &'static str> {
+    let length = file.metadata().map_err(|_| "its size cannot be read")?.len();
+    if length == 0 {
+        return Ok(());
+    }
+    let mut header = [0; HEADER_LEN];
+    let mut reader = file;
+    reader
+        .read_exact(&mut header)
+        .map_err(|_| "it is shorter than a database header")?;
+    if !header.starts_with(MAGIC) {
+        return Err("it is not a redb database");
+    }
+    let field = |at: usize| {
+        let bytes = header.get(at..at + 4).and_then(|bytes| bytes.try_into().ok());
+        u64::from(u32::from_le_bytes(bytes.unwrap_or_default()))
+    };
+    let (page_size, region_header_pages, region_pages) = (field(12), field(16), field(20));
+    let (full_regions, trailing_pages) = (field(24), field(28));
+    if page_size != PAGE_SIZE || region_header_pages == 0 || region_pages == 0 {
+        return Err("its header is not one of a store");
+    }
+    if full_regions == 0 && trailing_pages == 0 {
+        return Err("its header counts no region");
+    }
+    // At most 2^32 regions of 2^32 pages of 4 KiB: u128 holds it.
+    let full_region = u128::from((region_header_pages + region_pages) * page_size);
+    let trailing = match trailing_pages {
+        0 => 0,
+        pages => u128::from((region_header_pages + pages) * page_size),
+    };
+    let needed = u128::from(page_size) + u128::from(full_regions) * full_region + trailing;
+    if u128::from(length) < needed {
+        return Err("it is cut short");
+    }
+    Ok(())
 }
 
 /// Opens `path` for reading and writing, created `0600`, and makes it `0600` if it was not.

@@ -68,6 +68,7 @@ use http::header::CONTENT_LENGTH;
 use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri};
 
 use crate::Secret;
+use crate::runtime::escape::Escaped;
 pub use calls::WebhookCallError;
 pub use delivery::{Delivery, UndecodedEvent};
 pub use file::FileSecretStore;
@@ -128,7 +129,7 @@ pub fn classify(headers: &HeaderMap) -> RequestKind {
 #[non_exhaustive]
 pub enum ExpectHandshakeError {
     /// The target is not an absolute `http` or `https` URL.
-    #[error("webhook target `{target}` is not an absolute http or https URL")]
+    #[error("webhook target `{}` is not an absolute http or https URL", Escaped(target))]
     InvalidTarget {
         /// The target as given.
         target: String,
@@ -216,7 +217,9 @@ pub enum ReceiveError {
         /// The path and query the delivery was sent to.
         target: String,
     },
-    /// A correctly signed body that is not a JSON object with an `events` array. Status `400`.
+    /// A correctly signed body that is not a JSON object with an `events` array, or that is
+    /// nested deeper than 32 levels of arrays and objects (reading JSON recurses once a level;
+    /// Asana's bodies are about 4 deep). Status `400`.
     /// (Events of an unexpected shape inside it are handed over as
     /// [`UndecodedEvent`]s instead.)
     #[error("the delivery body is not an events document")]

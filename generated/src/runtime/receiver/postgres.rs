@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::future::Future;
 use std::str::FromStr;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
@@ -50,6 +51,10 @@ const LOCK_EXPECTATION: &str = "SELECT id, accepted_secret, \
 const POOL_SIZE: usize = 16;
 /// How long to wait for a connection: a `503` in time beats Asana's 10-second limit.
 const POOL_TIMEOUT: Duration = Duration::from_secs(4);
+/// How long one operation of the store may take, waiting for a connection included: under the
+/// receiver's own bound of 5 s, so that a database that does not answer gets the request a
+/// `503` within 5 s.
+const OPERATION_TIMEOUT: Duration = Duration::from_secs(4);
 
 /// A [`SecretStore`] in PostgreSQL, for receivers running as several replicas (behind a load
 /// balancer, restarted one by one): every replica verifies every delivery, and a handshake
@@ -61,9 +66,13 @@ const POOL_TIMEOUT: Duration = Duration::from_secs(4);
 /// accepted secret). Accepting a handshake is one transaction that locks the target's
 /// expectation row, so of two replicas racing for it one wins and the other answers `403`.
 ///
-/// Connections come from a [deadpool](https://docs.rs/deadpool-postgres) pool of 16; a
-/// database that does not answer makes the receiver answer `503` within 5 seconds, and the
-/// pool reconnects once it is back. `Debug` shows the host, port, database and user, never the
+/// Connections come from a [deadpool](https://docs.rs/deadpool-postgres) pool of 16. Each
+/// operation, waiting for a connection included, fails after 4 seconds, so a database that is
+/// down or accepts connections and never answers makes the receiver answer `503` within 5
+/// seconds (and `connect` fail as soon). A connection goes back to the pool only after work that
+/// succeeded; one whose work failed or timed out is closed, and a timeout closes the idle ones
+/// too, since they lead to the same database: once it answers again, requests get new
+/// connections rather than ones stuck waiting on the old. `Debug` shows the host, port, database and user, never the
 /// password; errors never carry the connection string.
 ///
 /// Secrets are read from the database on every delivery unless
@@ -99,8 +108,8 @@ impl PgSecretStore {
     ///
     /// # Errors
     ///
-    /// [`StoreError`] if `url` is not a connection string (the error does not repeat it), the
-    /// database cannot be reached within 5 seconds, or the tables cannot be created.
+    /// [`StoreError`] if `url` is not a connection string (the error does not repeat it), or the
+    /// database cannot be reached or the tables created within 4 seconds.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
         // The parser's message may quote the string, password included.
         let mut config = tokio_postgres::Config::from_str(url)
@@ -139,7 +148,12 @@ impl PgSecretStore {
             cache: None,
             shown: shown.into(),
         };
-        let mut client = store.client().await?;
+        store.bounded("create the tables", store.create_tables()).await?;
+        Ok(store)
+    }
+
+    async fn create_tables(&self) -> Result<(), StoreError> {
+        let mut client = self.client().await?;
         let transaction = client
             .transaction()
             .await
@@ -152,8 +166,8 @@ impl PgSecretStore {
             .commit()
             .await
             .map_err(pg_error("create the tables"))?;
-        drop(client);
-        Ok(store)
+        client.release();
+        Ok(())
     }
 
     /// Keeps each secret read for a delivery in memory for `ttl`, so that most deliveries do
@@ -168,16 +182,73 @@ impl PgSecretStore {
         self
     }
 
-    async fn client(&self) -> Result<Object, StoreError> {
+    /// Runs `operation` (`what`, for the error) within [`OPERATION_TIMEOUT`].
+    async fn bounded<T>(
+        &self,
+        what: &str,
+        operation: impl Future<Output = Result<T, StoreError>>,
+    ) -> Result<T, StoreError> {
+        match tokio::time::timeout(OPERATION_TIMEOUT, operation).await {
+            Ok(result) => result,
+            Err(_elapsed) => {
+                // The connection it used is closed (see `Connection`); the idle ones lead to
+                // the same database and would most likely hang too: each would cost a request
+                // its answer once the database is back. New ones are opened as needed.
+                self.pool.retain(|_, _| false);
+                Err(StoreError::msg(format!(
+                    "PostgreSQL: no answer within {} s trying to {what}",
+                    OPERATION_TIMEOUT.as_secs()
+                )))
+            }
+        }
+    }
+
+    async fn client(&self) -> Result<Connection, StoreError> {
         self.pool
             .get()
             .await
+            .map(|object| Connection(Some(object)))
             .map_err(|error| StoreError::new("PostgreSQL: no connection", error))
     }
 
     fn forget_cached(&self, target: &str) {
         if let Some(cache) = &self.cache {
             cache.lock().remove(target);
+        }
+    }
+}
+
+/// A connection taken from the pool, which goes back to it only through
+/// [`release`](Self::release), once the work done on it succeeded. Dropped otherwise (the work
+/// failed, timed out or was cancelled), it is closed: it may be waiting for an answer from a
+/// database that no longer answers, and would make every later request on it wait as well.
+struct Connection(Option<Object>);
+
+impl Connection {
+    fn release(mut self) {
+        drop(self.0.take());
+    }
+}
+
+impl std::ops::Deref for Connection {
+    type Target = Object;
+
+    fn deref(&self) -> &Object {
+        // Taken only by `release` and `drop`, which consume the connection.
+        self.0.as_ref().unwrap_or_else(|| unreachable!("a connection is used after its release"))
+    }
+}
+
+impl std::ops::DerefMut for Connection {
+    fn deref_mut(&mut self) -> &mut Object {
+        self.0.as_mut().unwrap_or_else(|| unreachable!("a connection is used after its release"))
+    }
+}
+
+impl Drop for Connection {
+    fn drop(&mut self) {
+        if let Some(object) = self.0.take() {
+            drop(Object::take(object));
         }
     }
 }
@@ -192,6 +263,7 @@ macro_rules! in_transaction {
         let transaction = client.transaction().await.map_err(pg_error(what))?;
         let result = $work(&transaction, $($arg),*).await.map_err(pg_error(what))?;
         transaction.commit().await.map_err(pg_error(what))?;
+        client.release();
         Ok(result)
     }};
 }
@@ -244,17 +316,21 @@ impl SecretStore for PgSecretStore {
                 }
             }
         }
-        let client = self.client().await?;
-        let read = pg_error("read a secret");
-        let statement = client
-            .prepare_cached("SELECT secret FROM asana_webhook_secrets WHERE target = $1")
-            .await
-            .map_err(pg_error("read a secret"))?;
-        let row = client
-            .query_opt(&statement, &[&target])
-            .await
-            .map_err(read)?;
-        let secret = row.map(|row| Secret::new(row.get::<_, String>(0)));
+        let what = "read a secret";
+        let secret = self.bounded(what, async {
+            let client = self.client().await?;
+            let statement = client
+                .prepare_cached("SELECT secret FROM asana_webhook_secrets WHERE target = $1")
+                .await
+                .map_err(pg_error(what))?;
+            let row = client
+                .query_opt(&statement, &[&target])
+                .await
+                .map_err(pg_error(what))?;
+            client.release();
+            Ok(row.map(|row| Secret::new(row.get::<_, String>(0))))
+        })
+        .await?;
         if let (Some(cache), Some(secret)) = (&self.cache, &secret) {
             let entry = (secret.clone(), Instant::now());
             cache.lock().insert(target.to_owned(), entry);
@@ -264,34 +340,47 @@ impl SecretStore for PgSecretStore {
 
     async fn save(&self, target: &str, secret: &Secret) -> Result<(), StoreError> {
         self.forget_cached(target);
-        let client = self.client().await?;
-        client
-            .execute(UPSERT_SECRET, &[&target, &secret.expose()])
-            .await
-            .map_err(pg_error("save a secret"))?;
-        Ok(())
+        let what = "save a secret";
+        self.bounded(what, async {
+            let client = self.client().await?;
+            client
+                .execute(UPSERT_SECRET, &[&target, &secret.expose()])
+                .await
+                .map_err(pg_error(what))?;
+            client.release();
+            Ok(())
+        })
+        .await
     }
 
     async fn remove(&self, target: &str) -> Result<(), StoreError> {
         self.forget_cached(target);
-        let client = self.client().await?;
-        client
-            .execute(
-                "DELETE FROM asana_webhook_secrets WHERE target = $1",
-                &[&target],
-            )
-            .await
-            .map_err(pg_error("remove a secret"))?;
-        Ok(())
+        let what = "remove a secret";
+        self.bounded(what, async {
+            let client = self.client().await?;
+            let remove = "DELETE FROM asana_webhook_secrets WHERE target = $1";
+            client
+                .execute(remove, &[&target])
+                .await
+                .map_err(pg_error(what))?;
+            client.release();
+            Ok(())
+        })
+        .await
     }
 
     async fn targets(&self) -> Result<Vec<String>, StoreError> {
-        let client = self.client().await?;
-        let rows = client
-            .query("SELECT target FROM asana_webhook_secrets", &[])
-            .await
-            .map_err(pg_error("list targets"))?;
-        Ok(rows.iter().map(|row| row.get(0)).collect())
+        let what = "list targets";
+        self.bounded(what, async {
+            let client = self.client().await?;
+            let rows = client
+                .query("SELECT target FROM asana_webhook_secrets", &[])
+                .await
+                .map_err(pg_error(what))?;
+            client.release();
+            Ok(rows.iter().map(|row| row.get(0)).collect())
+        })
+        .await
     }
 
     async fn expect_handshake(
@@ -301,20 +390,29 @@ impl SecretStore for PgSecretStore {
     ) -> Result<Option<ExpectationId>, StoreError> {
         self.forget_cached(target);
         let window_ms = window.map(|window| i64::try_from(window.as_millis()).unwrap_or(i64::MAX));
-        in_transaction!(self, "expect a handshake", expect(target, window_ms))
+        let what = "expect a handshake";
+        self.bounded(what, async {
+            in_transaction!(self, what, expect(target, window_ms))
+        })
+        .await
     }
 
     async fn handshake_status(&self, target: &str) -> Result<HandshakeStatus, StoreError> {
-        let client = self.client().await?;
-        let row = client
-            .query_opt(
-                "SELECT accepted_secret, (expires_at IS NULL OR expires_at > now()) AS open \
-                 FROM asana_webhook_handshakes WHERE target = $1",
-                &[&target],
-            )
-            .await
-            .map_err(pg_error("look up a handshake"))?;
-        Ok(status_of(row.as_ref()))
+        let what = "look up a handshake";
+        self.bounded(what, async {
+            let client = self.client().await?;
+            let row = client
+                .query_opt(
+                    "SELECT accepted_secret, (expires_at IS NULL OR expires_at > now()) AS open \
+                     FROM asana_webhook_handshakes WHERE target = $1",
+                    &[&target],
+                )
+                .await
+                .map_err(pg_error(what))?;
+            client.release();
+            Ok(status_of(row.as_ref()))
+        })
+        .await
     }
 
     async fn accept_handshake(
@@ -323,7 +421,11 @@ impl SecretStore for PgSecretStore {
         secret: &Secret,
     ) -> Result<HandshakeStatus, StoreError> {
         self.forget_cached(target);
-        in_transaction!(self, "accept a handshake", accept(target, secret))
+        let what = "accept a handshake";
+        self.bounded(what, async {
+            in_transaction!(self, what, accept(target, secret))
+        })
+        .await
     }
 
     async fn finish_handshake(
@@ -333,12 +435,17 @@ impl SecretStore for PgSecretStore {
         secret: Option<&Secret>,
     ) -> Result<Option<Secret>, StoreError> {
         self.forget_cached(target);
-        in_transaction!(self, "finish a handshake", finish(target, id, secret))
+        let what = "finish a handshake";
+        self.bounded(what, async {
+            in_transaction!(self, what, finish(target, id, secret))
+        })
+        .await
     }
 
     async fn abandon_handshake(&self, target: &str, id: ExpectationId) -> Result<(), StoreError> {
         self.forget_cached(target);
-        in_transaction!(self, "abandon a handshake", abandon(target, id))
+        let what = "abandon a handshake";
+        self.bounded(what, async { in_transaction!(self, what, abandon(target, id)) }).await
     }
 }
 
