@@ -64,5 +64,5 @@ pub use runtime::blocking;
 pub use runtime::receiver;
 pub use runtime::{
     ApiError, Client, ClientBuilder, Error, ErrorDetail, EventBatch, EventPage, EventReader,
-    OptField, Page, RetryPolicy, Secret, Upload,
+    ExtraFields, OptField, Page, RetryPolicy, Secret, Upload,
 };

@@ -17,13 +17,14 @@ use openapiv3::{Parameter, ReferenceOr, Schema};
 use crate::config::Config;
 use crate::docs;
 use crate::error::{Error, Errors, Result, pointer_push};
-use crate::ir::{Api, Model, Module, OptFieldSet, RustIdent, StringEnum, TypeName, TypeRef, Union, Usage};
+use crate::ir::{Api, Model, Module, OptFieldSet, Param, ParamKind, RustIdent, StringEnum, TypeName, TypeRef, Union, Usage};
 use crate::names::snake;
 use crate::select::Selection;
 
 mod enums;
 mod operations;
 mod params;
+mod reach;
 mod types;
 mod unions;
 mod views;
@@ -101,6 +102,11 @@ pub fn lower(selection: &Selection<'_>, config: &Config, warnings: &mut Vec<Erro
         return Err(errors);
     }
     box_recursive_fields(&mut lowering.models);
+    let space = reach::TypeSpace { models: &lowering.models, unions: &lowering.unions };
+    for operation in modules.iter_mut().flat_map(|module| &mut module.operations) {
+        let paths = opt_field_paths(&lowering.opt_field_sets, &operation.params);
+        operation.opt_fields_reach = space.reach_all(&reach::roots(&lowering.models, &operation.response), &paths);
+    }
     Ok(Api {
         source_file: selection.document.file.clone(),
         source_sha256: selection.document.sha256.clone(),
@@ -285,6 +291,15 @@ impl<'s> Lowering<'s> {
 
 }
 
+
+/// The typed `opt_fields` paths an operation accepts.
+fn opt_field_paths<'p>(sets: &[OptFieldSet], params: impl IntoIterator<Item = &'p Param>) -> Vec<String> {
+    let set = params.into_iter().find_map(|param| match &param.kind {
+        ParamKind::OptFields { set: Some(set) } => sets.get(set.set),
+        _ => None,
+    });
+    set.map(|set| set.values.iter().map(|value| value.path.clone()).collect()).unwrap_or_default()
+}
 
 /// Follows component references of any kind to the item they name.
 fn resolve<'a, T>(value: &'a ReferenceOr<T>, components: &'a IndexMap<String, ReferenceOr<T>>, depth: usize) -> Option<&'a T> {

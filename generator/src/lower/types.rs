@@ -9,7 +9,7 @@ use super::unions::shape_of;
 use super::{Context, Lowering, MAX_DEPTH, Problems, SchemaRef, pointer_of};
 use crate::docs;
 use crate::error::{Error, Result, pointer_push};
-use crate::ir::{Field, Model, Presence, TypeName, TypeRef, Usage};
+use crate::ir::{Field, Model, Presence, RustIdent, TypeName, TypeRef, Usage};
 use crate::names::{camel, snake};
 
 impl<'s> Lowering<'s> {
@@ -248,7 +248,8 @@ impl<'s> Lowering<'s> {
             });
         }
         problems.finish(self)?;
-        self.models.insert(context.name.clone(), Model { name: context.name.clone(), doc, usage: context.usage, fields, page: None });
+        let extra = if context.usage.is_received() { Some(extra_name(&fields)) } else { None };
+        self.models.insert(context.name.clone(), Model { name: context.name.clone(), doc, usage: context.usage, fields, page: None, extra });
         Ok(())
     }
 
@@ -344,6 +345,17 @@ impl<'s> Lowering<'s> {
         })
     }
 
+}
+
+/// The name of a received model's map of undescribed members: `extra`, unless a property took it.
+fn extra_name(fields: &[Field]) -> RustIdent {
+    let mut name = String::from("extra");
+    loop {
+        match snake(&name) {
+            Some(ident) if !fields.iter().any(|field| field.name == ident) => return ident,
+            _ => name.push_str("_members"),
+        }
+    }
 }
 
 /// The properties of an object schema.
