@@ -106,7 +106,7 @@ fn body(api: &Api, operation: &Operation) -> (Value, bool) {
     match &operation.response {
         ResponseBody::Data(ty) => {
             let mut data = Value::Null;
-            for reach in operation.opt_fields_reach.iter().filter(|r| r.reach.is_kept()) {
+            for reach in &operation.opt_fields_reach {
                 sample.place(ty, &reach.path.split('.').collect::<Vec<_>>(), &mut data, true);
             }
             sample.fill(ty, &mut data);
@@ -118,7 +118,7 @@ fn body(api: &Api, operation: &Operation) -> (Value, bool) {
                 TypeRef::Model(name) => api.models.iter().find(|m| &m.name == name && m.fields.iter().any(|f| f.json_name == "data")),
                 _ => None,
             };
-            for reach in operation.opt_fields_reach.iter().filter(|r| r.reach.is_kept()) {
+            for reach in &operation.opt_fields_reach {
                 let parts: Vec<&str> = reach.path.split('.').collect();
                 let Some(envelope) = envelope else {
                     sample.place(ty, &parts, &mut whole, true);
