@@ -64,6 +64,5 @@ pub use runtime::blocking;
 pub use runtime::receiver;
 pub use runtime::{
     ApiError, Client, ClientBuilder, Error, ErrorDetail, EventBatch, EventPage, EventReader,
-    EventStreamError,
-    OptField, Page, RetryPolicy, Secret, Upload,
+    EventStreamError, ExtraFields, OptField, Page, RetryPolicy, Secret, Upload,
 };

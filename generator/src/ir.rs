@@ -51,6 +51,10 @@ pub struct Model {
     /// Whether it derives `Default`: not a sent model with required fields, whose default would be a request
     /// Asana rejects, nor one with a field that has no default.
     pub derives_default: bool,
+    /// Rust name of the map that keeps, on a received model, every member of the object that no field
+    /// describes (a path the document lists under `opt_fields` without a property, or a field Asana added
+    /// after the document): decoding never drops what Asana sends. `None` on models that are only sent.
+    pub extra: Option<RustIdent>,
 }
 
 /// Which side of the wire a generated type is used on.
@@ -265,6 +269,45 @@ pub struct Operation {
     pub pagination: Option<Pagination>,
     /// Set when the operation reads an event stream with sync tokens.
     pub events: Option<EventStream>,
+    /// Where each typed `opt_fields` path lands in the response, in the order of the values (empty when the
+    /// operation has no typed `opt_fields`).
+    pub opt_fields_reach: Vec<OptFieldReach>,
+}
+
+/// Where one `opt_fields` path lands in an operation's decoded response.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OptFieldReach {
+    /// The path as sent (`memberships.section.name`).
+    pub path: String,
+    /// Where its value lands.
+    pub reach: Reach,
+}
+
+/// The place of an `opt_fields` path's value in the decoded response.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reach {
+    /// A typed field of `model`, named like the path's last part.
+    Field {
+        /// The model (or union member) declaring the field.
+        model: TypeName,
+    },
+    /// Inside a free-form value (`serde_json::Value`, or a map keyed by the path's next part).
+    Json,
+    /// The `extra` map of `model`, which keeps members the document does not describe.
+    Extra {
+        /// The model whose extra map keeps it.
+        model: TypeName,
+    },
+    /// Nowhere: decoding drops the value (a scalar where the path needs an object, or a model without an
+    /// extra map).
+    Dropped,
+}
+
+impl Reach {
+    /// Whether the value is kept by decoding.
+    pub fn is_kept(&self) -> bool {
+        !matches!(self, Reach::Dropped)
+    }
 }
 
 /// An event stream read with sync tokens: a `sync` query parameter, and a response envelope with the events

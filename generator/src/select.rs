@@ -183,8 +183,14 @@ fn collect_components(document: &Document, roots: Vec<String>) -> Result<Compone
                         if key == "$ref" {
                             match ref_target(document, &child_pointer, child) {
                                 Ok(target) => {
-                                    if visited.insert(target.clone()) {
-                                        pending.push(target);
+                                    // A list of compact resources may be decoded as the full resource, which
+                                    // holds the fields `opt_fields` asks for (see `lower::reach`).
+                                    let full = target.strip_suffix("Compact").map(|stem| format!("{stem}Response"));
+                                    let full = full.filter(|full| document.get(full).is_some());
+                                    for target in std::iter::once(target).chain(full) {
+                                        if visited.insert(target.clone()) {
+                                            pending.push(target);
+                                        }
                                     }
                                 }
                                 Err(error) => errors.push(error),

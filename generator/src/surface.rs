@@ -10,7 +10,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::error::Escaped;
-use crate::ir::{Api, Field, ParamKind, ParamLocation, Presence, ResponseBody, TypeRef};
+use crate::ir::{Api, Field, OptFieldReach, ParamKind, ParamLocation, Presence, Reach, ResponseBody, TypeRef};
 
 /// Path of the surface file inside the generated crate.
 pub const SURFACE_FILE: &str = "api-surface.json";
@@ -62,6 +62,10 @@ pub struct OperationSurface {
     pub scopes: Vec<String>,
     /// Typed `opt_fields` values (empty when only raw paths are accepted).
     pub opt_fields: Vec<String>,
+    /// Where each typed `opt_fields` value lands in the response: `Model.field`, `Model.extra` (the model's
+    /// map of undescribed members), `json` (inside a free-form value) or `dropped`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub opt_fields_reach: BTreeMap<String, String>,
 }
 
 impl Surface {
@@ -69,7 +73,8 @@ impl Surface {
     pub fn of(api: &Api) -> Surface {
         let mut surface = Surface::default();
         for model in &api.models {
-            let fields = model.fields.iter().map(|field| (field.name.to_string(), field_type(field))).collect();
+            let extra = model.extra.iter().map(|extra| (extra.to_string(), "ExtraFields".to_owned()));
+            let fields = model.fields.iter().map(|field| (field.name.to_string(), field_type(field))).chain(extra).collect();
             surface.models.insert(model.name.to_string(), fields);
         }
         for string_enum in &api.enums {
@@ -108,6 +113,7 @@ impl Surface {
                 paginated: operation.pagination.is_some(),
                 scopes: operation.scopes.clone(),
                 opt_fields: opt_fields.map(|set| set.values.iter().map(|v| v.path.clone()).collect()).unwrap_or_default(),
+                opt_fields_reach: operation.opt_fields_reach.iter().map(|r| (r.path.clone(), place(api, r))).collect(),
             });
         }
         surface
@@ -132,6 +138,28 @@ impl Surface {
         serde_json::from_str(text)
     }
 }
+
+/// Where an `opt_fields` path lands, as the surface file writes it.
+fn place(api: &Api, reach: &OptFieldReach) -> String {
+    let last = reach.path.rsplit('.').next().unwrap_or_default();
+    match &reach.reach {
+        Reach::Field { model } => {
+            let field = api.models.iter().find(|m| &m.name == model)
+                .and_then(|m| m.fields.iter().find(|f| f.json_name == last))
+                .map_or_else(|| last.to_owned(), |f| f.name.to_string());
+            format!("{model}.{field}")
+        }
+        Reach::Extra { model } => {
+            let extra = api.models.iter().find(|m| &m.name == model).and_then(|m| m.extra.as_ref());
+            format!("{model}.{}", extra.map_or("extra", |e| e.as_str()))
+        }
+        Reach::Json => "json".to_owned(),
+        Reach::Dropped => DROPPED.to_owned(),
+    }
+}
+
+/// The place of an `opt_fields` path that decoding drops.
+const DROPPED: &str = "dropped";
 
 fn field_type(field: &Field) -> String {
     let ty = if field.boxed { format!("Box<{}>", rust_type(&field.ty)) } else { rust_type(&field.ty) };
@@ -221,6 +249,19 @@ pub fn diff(old: &Surface, new: &Surface) -> Vec<Change> {
         let added: Vec<&str> = new_op.opt_fields.iter().filter(|v| !op.opt_fields.contains(v)).map(String::as_str).collect();
         if !added.is_empty() {
             push(Impact::Additive, format!("{at}: opt_fields values added: {}", added.join(", ")));
+        }
+        for (path, place) in &new_op.opt_fields_reach {
+            // A place that did not exist is an added value (reported above) unless it is dropped.
+            let old_place = op.opt_fields_reach.get(path).map_or("", String::as_str);
+            if old_place == place || (old_place.is_empty() && place != DROPPED) {
+                continue;
+            }
+            // Code that read the value where it was stops finding it there; a value that was dropped breaks
+            // nobody by landing somewhere.
+            let impact = if old_place == DROPPED || old_place.is_empty() { Impact::Additive } else { Impact::Breaking };
+            let impact = if place == DROPPED { Impact::Breaking } else { impact };
+            let was = if old_place.is_empty() { String::new() } else { format!(" (was {old_place})") };
+            push(impact, format!("{at}: opt_fields `{path}` lands in {place}{was}"));
         }
     }
     for (name, op) in new.operations.iter().filter(|(name, _)| !old.operations.contains_key(*name)) {
@@ -377,6 +418,25 @@ paths:
         let old = Surface { enums: BTreeMap::from([("Subtype".to_owned(), vec!["a\r\n  additive  forged".to_owned()])]), ..Surface::default() };
         let changes = Report(&diff(&old, &Surface { enums: BTreeMap::from([("Subtype".to_owned(), vec![])]), ..Surface::default() })).to_string();
         assert!(changes.contains(r"a\r\n  additive  forged") && changes.lines().count() == 2, "{changes}");
+    }
+
+    #[test]
+    fn opt_fields_that_move_are_reported_and_dropping_one_breaks_callers() {
+        let surface = |reach: &[(&str, &str)]| {
+            let op = OperationSurface {
+                opt_fields_reach: reach.iter().map(|(p, r)| ((*p).to_owned(), (*r).to_owned())).collect(),
+                ..OperationSurface::default()
+            };
+            Surface { operations: BTreeMap::from([("get_tasks".to_owned(), op)]), ..Surface::default() }
+        };
+        let old = surface(&[("due_on", "TaskCompact.extra"), ("name", "TaskCompact.name"), ("notes", DROPPED)]);
+        let new = surface(&[("due_on", "TaskResponse.due_on"), ("name", DROPPED), ("notes", "TaskResponse.notes")]);
+        let changes: Vec<(Impact, String)> = diff(&old, &new).into_iter().map(|c| (c.impact, c.description)).collect();
+        assert_eq!(changes, [
+            (Impact::Breaking, "operation `get_tasks`: opt_fields `due_on` lands in TaskResponse.due_on (was TaskCompact.extra)".to_owned()),
+            (Impact::Breaking, "operation `get_tasks`: opt_fields `name` lands in dropped (was TaskCompact.name)".to_owned()),
+            (Impact::Additive, "operation `get_tasks`: opt_fields `notes` lands in TaskResponse.notes (was dropped)".to_owned()),
+        ]);
     }
 
     #[test]

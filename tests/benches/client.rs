@@ -17,7 +17,11 @@
 //! alike, and prints the medians and the median of the per-round ratios. Allocations are counted by a
 //! counting global allocator on the client's thread only (the client runs on a current-thread
 //! runtime on the bench's main thread; the server's thread is not counted).
+//! **Decoding.** A page of 100 webhooks decoded into today's models, which keep members no field
+//! describes, and into the serde-derived models of before (`decode/derived.rs`), which drop them.
+//!
 //! `BENCH_ROUNDS` sets the number of rounds (default 15); `BENCH_PAIRED_ONLY=1` skips criterion;
+//! `BENCH_DECODE_ONLY=1` runs only the paired decoding report;
 //! `BENCH_PROFILE=generated` (or `baseline`) makes only 20,000 sequential `get_webhook` calls through
 //! that side, for a heap profiler such as `valgrind --tool=dhat`.
 
@@ -44,6 +48,9 @@ use criterion::Criterion;
 use futures_util::TryStreamExt;
 use futures_util::future::join_all;
 use serde::Deserialize;
+
+#[path = "decode/derived.rs"]
+mod derived;
 
 // ----- counting allocator -----
 
@@ -471,6 +478,64 @@ fn criterion_benches(c: &mut Criterion, clients: &Clients, deliveries: &[Deliver
     }
 }
 
+// ----- decoding -----
+
+/// A page of 100 webhooks with every documented field, and the same page where each object also carries
+/// members the models do not describe (fields newer than the document, or paths requested with
+/// `opt_fields` that the document does not type).
+fn decode_bodies() -> [(&'static str, Vec<u8>); 2] {
+    let full = |gid: usize| {
+        let mut webhook = webhook(gid);
+        webhook["last_failure_at"] = "2026-01-02T03:04:05.678Z".into();
+        webhook["last_failure_content"] = "500 Server Error".into();
+        webhook["delivery_retry_count"] = 3.into();
+        webhook["filters"] = serde_json::json!([{"resource_type": "task", "action": "changed", "fields": ["due_on"]}]);
+        webhook
+    };
+    let page = |extra: bool| {
+        let data: Vec<serde_json::Value> = (0..100)
+            .map(|gid| {
+                let mut webhook = full(gid);
+                if extra {
+                    webhook["is_workspace_webhook"] = false.into();
+                    webhook["owner"] = serde_json::json!({"gid": "99", "resource_type": "user", "name": "Ada"});
+                    webhook["resource"]["permalink_url"] = "https://app.asana.com/0/1/1".into();
+                }
+                webhook
+            })
+            .collect();
+        serde_json::to_vec(&serde_json::json!({"data": data, "next_page": {"offset": "abc", "path": "/webhooks?offset=abc", "uri": "https://app.asana.com/api/1.0/webhooks?offset=abc"}}))
+            .expect("JSON")
+    };
+    [("documented fields", page(false)), ("with undescribed fields", page(true))]
+}
+
+fn decode_report(rounds: usize) {
+    println!(
+        "\n== decoding a page of 100 webhooks, paired: {rounds} rounds; today's models (undescribed members kept \
+         in `extra`) against the serde-derived ones they replace (undescribed members dropped); medians"
+    );
+    for (name, body) in decode_bodies() {
+        let repeat = 200;
+        let (kept, dropped) = paired_two(
+            rounds,
+            || (0..repeat).for_each(|_| drop(black_box(serde_json::from_slice::<GetWebhooksResponse>(&body).expect("decodes")))),
+            || (0..repeat).for_each(|_| drop(black_box(serde_json::from_slice::<derived::GetWebhooksResponse>(&body).expect("decodes")))),
+        );
+        let (_, kept_allocs, _) = allocations(|| serde_json::from_slice::<GetWebhooksResponse>(&body).expect("decodes"));
+        let (_, dropped_allocs, _) = allocations(|| serde_json::from_slice::<derived::GetWebhooksResponse>(&body).expect("decodes"));
+        let micros = |times: &[f64]| median(times.to_vec()) * 1e6 / repeat as f64;
+        println!(
+            "{name:<24} ({:>6} bytes) µs/page: kept {:>7.1}, derived {:>7.1}, wall ratio {:.3}, CPU ratio {:.3} | allocations: kept {kept_allocs}, derived {dropped_allocs}",
+            body.len(),
+            micros(&kept.wall),
+            micros(&dropped.wall),
+            ratio(&kept.wall, &dropped.wall),
+            ratio(&kept.cpu, &dropped.cpu),
+        );
+    }
+}
+
 // ----- paired report -----
 
 fn paired_report(clients: &Clients, deliveries: &[Delivery], rounds: usize) {
@@ -562,6 +627,9 @@ fn main() {
     }
     if bench_mode {
         let rounds = std::env::var("BENCH_ROUNDS").ok().and_then(|r| r.parse().ok()).unwrap_or(15);
-        paired_report(&clients, &deliveries, rounds);
+        decode_report(rounds);
+        if std::env::var_os("BENCH_DECODE_ONLY").is_none() {
+            paired_report(&clients, &deliveries, rounds);
+        }
     }
 }

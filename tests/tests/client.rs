@@ -125,6 +125,7 @@ async fn get_webhooks_sends_every_parameter_and_decodes_a_page() {
                 gid: Some("51648".into()),
                 resource_type: Some("project".into()),
                 name: Some("Launch plan".into()),
+                ..AsanaNamedResource::default()
             }),
             target: Some("https://example.com/receive-webhook/1201".into()),
             ..WebhookResponse::default()
@@ -139,6 +140,7 @@ async fn get_webhooks_sends_every_parameter_and_decodes_a_page() {
                 "https://app.asana.com/api/1.0/webhooks?limit=50&offset=eyJ0eXAiOJiKV1iQLCJhbGciOiJIUzI1NiJ9"
                     .into()
             ),
+            ..NextPage::default()
         })
     );
 }
@@ -380,7 +382,7 @@ async fn delete_webhook_sends_no_body_and_decodes_the_empty_response() {
     assert_common_headers(&request);
     assert!(request.body.is_empty(), "body: {:?}", request.body);
     assert_eq!(request.header("content-type"), None);
-    assert_eq!(response, EmptyResponse {});
+    assert_eq!(response, EmptyResponse::default());
 }
 
 #[tokio::test]

@@ -1,9 +1,9 @@
-//! Decoding of responses: realistic webhooks (compact, full, with nulls and unknown fields), an
+//! Decoding of responses: realistic webhooks (compact, full, with nulls and unknown fields, which are kept), an
 //! empty `204`, and bodies of the wrong shape, whose error quotes an excerpt without secrets.
 
 mod common;
 
-use asana_client::Error;
+use asana_client::{Error, ExtraFields};
 use asana_client::models::{AsanaNamedResource, WebhookFilter, WebhookRequest, WebhookResponse};
 use common::recording_server::{Reply, Server, TOKEN};
 use common::{assert_no_token, utc};
@@ -48,18 +48,22 @@ async fn nulls_everywhere_decode_as_none() {
     assert_eq!(webhook, WebhookResponse::default());
 }
 
+/// Fields newer than the document land in each model's `extra` map, at every depth, and are encoded again.
 #[tokio::test]
-async fn unknown_fields_are_ignored() {
-    let webhook = fetch_webhook(json!({
+async fn unknown_fields_are_kept_and_encoded_again() {
+    let sent = json!({
         "gid": "12345",
         "resource_type": "webhook",
         "is_workspace_webhook": false,
         "owner": {"gid": "99", "resource_type": "user"},
         "resource": {"gid": "1", "resource_type": "task", "name": "T", "permalink_url": "https://app.asana.com/0/1/1"},
         "filters": [{"resource_type": "task", "brand_new": [1, 2, 3]}]
-    }))
-    .await
-    .unwrap();
+    });
+    let webhook = fetch_webhook(sent.clone()).await.unwrap();
+    let extra = |value: Value| {
+        let Value::Object(map) = value else { panic!("an object") };
+        ExtraFields::from(map)
+    };
     assert_eq!(
         webhook,
         WebhookResponse {
@@ -69,14 +73,29 @@ async fn unknown_fields_are_ignored() {
                 gid: Some("1".into()),
                 resource_type: Some("task".into()),
                 name: Some("T".into()),
+                extra: extra(json!({"permalink_url": "https://app.asana.com/0/1/1"})),
             }),
             filters: Some(vec![WebhookFilter {
                 resource_type: Some("task".into()),
+                extra: extra(json!({"brand_new": [1, 2, 3]})),
                 ..WebhookFilter::default()
             }]),
+            extra: extra(json!({"is_workspace_webhook": false, "owner": {"gid": "99", "resource_type": "user"}})),
             ..WebhookResponse::default()
         }
     );
+    assert_eq!(serde_json::to_value(&webhook).unwrap(), sent);
+}
+
+/// The extra map is shown in `Debug` output, but never the value of a member named like a secret.
+#[tokio::test]
+async fn unknown_secret_fields_are_kept_but_not_shown() {
+    let webhook = fetch_webhook(json!({"gid": "1", "signing_secret": "b7e8a1", "owner": {"client_secret": "c9d0"}}))
+        .await
+        .unwrap();
+    assert_eq!(webhook.extra.get("signing_secret"), Some(&json!("b7e8a1")));
+    let shown = format!("{webhook:?} {webhook:#?}");
+    assert!(!shown.contains("b7e8a1") && !shown.contains("c9d0"), "{shown}");
 }
 
 #[tokio::test]
@@ -112,6 +131,7 @@ async fn full_webhook_decodes_every_field() {
                 gid: Some("12345".into()),
                 resource_type: Some("task".into()),
                 name: Some("Bug Task".into()),
+                extra: ExtraFields::default(),
             }),
             target: Some(
                 "https://example.com/receive-webhook/7654?app_specific_param=app_specific_value"
@@ -131,14 +151,17 @@ async fn full_webhook_decodes_every_field() {
                     resource_subtype: Some("milestone".into()),
                     action: Some("changed".into()),
                     fields: Some(vec!["due_at".into(), "due_on".into()]),
+                    extra: ExtraFields::default(),
                 },
                 WebhookFilter {
                     resource_type: Some("story".into()),
                     resource_subtype: None,
                     action: Some("added".into()),
                     fields: Some(vec![]),
+                    extra: ExtraFields::default(),
                 },
             ]),
+            extra: ExtraFields::default(),
         }
     );
     assert_eq!(

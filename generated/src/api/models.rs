@@ -2,7 +2,7 @@
 // Do not edit by hand: change the spec or the generator, then run `cargo xtask codegen`.
 
 /// Minimal reference to any Asana object that has a name.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct AsanaNamedResource {
     /// Asana's unique id for this object, as a string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -13,31 +13,224 @@ pub struct AsanaNamedResource {
     /// Display name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// Members of the object that no field above describes (a requested path the document gives no property, or a field newer than the document): kept, so that nothing Asana sends is dropped.
+    #[serde(flatten)]
+    pub extra: crate::ExtraFields,
+}
+
+impl<'de> serde::Deserialize<'de> for AsanaNamedResource {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct AsanaNamedResourceVisitor;
+        impl<'de> serde::de::Visitor<'de> for AsanaNamedResourceVisitor {
+            type Value = AsanaNamedResource;
+            fn expecting(
+                &self,
+                formatter: &mut std::fmt::Formatter<'_>,
+            ) -> std::fmt::Result {
+                formatter.write_str("a `AsanaNamedResource` object")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<AsanaNamedResource, A::Error> {
+                fn index(member: &str) -> Option<usize> {
+                    match member {
+                        "gid" => Some(0),
+                        "resource_type" => Some(1),
+                        "name" => Some(2),
+                        _ => None,
+                    }
+                }
+
+                let mut field_0: Option<String> = None;
+                let mut field_1: Option<String> = None;
+                let mut field_2: Option<String> = None;
+                let mut extra = crate::ExtraFields::default();
+                while let Some(member) = map
+                    .next_key_seed(crate::runtime::MemberNames(index))?
+                {
+                    match member {
+                        crate::runtime::MemberName::Field(0) => {
+                            field_0 = map.next_value()?;
+                        }
+
+                        crate::runtime::MemberName::Field(1) => {
+                            field_1 = map.next_value()?;
+                        }
+
+                        crate::runtime::MemberName::Field(2) => {
+                            field_2 = map.next_value()?;
+                        }
+
+                        crate::runtime::MemberName::Field(_) => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+
+                        crate::runtime::MemberName::Extra(member) => {
+                            extra.insert(member, map.next_value()?);
+                        }
+                    }
+                }
+
+                Ok(AsanaNamedResource {
+                    gid: field_0,
+                    resource_type: field_1,
+                    name: field_2,
+                    extra,
+                })
+            }
+        }
+
+        deserializer.deserialize_map(AsanaNamedResourceVisitor)
+    }
 }
 
 /// Response body of [`Client::create_webhook`](crate::Client::create_webhook).
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CreateWebhookResponse {
     /// `data`: a [`WebhookResponse`].
     pub data: WebhookResponse,
     /// Shared secret from the handshake. Store it to check the signature on every later delivery.
     #[serde(rename = "X-Hook-Secret", default, skip_serializing_if = "Option::is_none")]
     pub x_hook_secret: Option<crate::Secret>,
+    /// Members of the object that no field above describes (a requested path the document gives no property, or a field newer than the document): kept, so that nothing Asana sends is dropped.
+    #[serde(flatten)]
+    pub extra: crate::ExtraFields,
+}
+
+impl<'de> serde::Deserialize<'de> for CreateWebhookResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct CreateWebhookResponseVisitor;
+        impl<'de> serde::de::Visitor<'de> for CreateWebhookResponseVisitor {
+            type Value = CreateWebhookResponse;
+            fn expecting(
+                &self,
+                formatter: &mut std::fmt::Formatter<'_>,
+            ) -> std::fmt::Result {
+                formatter.write_str("a `CreateWebhookResponse` object")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CreateWebhookResponse, A::Error> {
+                fn index(member: &str) -> Option<usize> {
+                    match member {
+                        "data" => Some(0),
+                        "X-Hook-Secret" => Some(1),
+                        _ => None,
+                    }
+                }
+
+                let mut field_0: Option<WebhookResponse> = None;
+                let mut field_1: Option<crate::Secret> = None;
+                let mut extra = crate::ExtraFields::default();
+                while let Some(member) = map
+                    .next_key_seed(crate::runtime::MemberNames(index))?
+                {
+                    match member {
+                        crate::runtime::MemberName::Field(0) => {
+                            field_0 = Some(map.next_value()?);
+                        }
+
+                        crate::runtime::MemberName::Field(1) => {
+                            field_1 = map.next_value()?;
+                        }
+
+                        crate::runtime::MemberName::Field(_) => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+
+                        crate::runtime::MemberName::Extra(member) => {
+                            extra.insert(member, map.next_value()?);
+                        }
+                    }
+                }
+
+                Ok(CreateWebhookResponse {
+                    data: field_0
+                        .ok_or_else(|| serde::de::Error::missing_field("data"))?,
+                    x_hook_secret: field_1,
+                    extra,
+                })
+            }
+        }
+
+        deserializer.deserialize_map(CreateWebhookResponseVisitor)
+    }
 }
 
 impl CreateWebhookResponse {
     /// Creates a [`CreateWebhookResponse`] from its required fields; optional fields start as `None`.
     pub fn new(data: WebhookResponse) -> Self {
-        Self { data, x_hook_secret: None }
+        Self {
+            data,
+            x_hook_secret: None,
+            extra: crate::ExtraFields::default(),
+        }
     }
 }
 
 /// Placeholder `{}` returned by calls whose only result is success itself, signalled by the 2xx status.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct EmptyResponse {}
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+pub struct EmptyResponse {
+    /// Members of the object that no field above describes (a requested path the document gives no property, or a field newer than the document): kept, so that nothing Asana sends is dropped.
+    #[serde(flatten)]
+    pub extra: crate::ExtraFields,
+}
+
+impl<'de> serde::Deserialize<'de> for EmptyResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct EmptyResponseVisitor;
+        impl<'de> serde::de::Visitor<'de> for EmptyResponseVisitor {
+            type Value = EmptyResponse;
+            fn expecting(
+                &self,
+                formatter: &mut std::fmt::Formatter<'_>,
+            ) -> std::fmt::Result {
+                formatter.write_str("a `EmptyResponse` object")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<EmptyResponse, A::Error> {
+                fn index(_: &str) -> Option<usize> {
+                    None
+                }
+
+                let mut extra = crate::ExtraFields::default();
+                while let Some(member) = map
+                    .next_key_seed(crate::runtime::MemberNames(index))?
+                {
+                    match member {
+                        crate::runtime::MemberName::Field(_) => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+
+                        crate::runtime::MemberName::Extra(member) => {
+                            extra.insert(member, map.next_value()?);
+                        }
+                    }
+                }
+
+                Ok(EmptyResponse { extra })
+            }
+        }
+
+        deserializer.deserialize_map(EmptyResponseVisitor)
+    }
+}
 
 /// Used as each item of the `errors` of [`ErrorResponse`](crate::models::ErrorResponse).
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct Error {
     /// Human-readable explanation of what went wrong, when Asana gives one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -48,14 +241,146 @@ pub struct Error {
     /// Only on 500 errors: a random phrase naming this failure. Quote it to Asana support so they can find the matching log entry.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phrase: Option<String>,
+    /// Members of the object that no field above describes (a requested path the document gives no property, or a field newer than the document): kept, so that nothing Asana sends is dropped.
+    #[serde(flatten)]
+    pub extra: crate::ExtraFields,
+}
+
+impl<'de> serde::Deserialize<'de> for Error {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ErrorVisitor;
+        impl<'de> serde::de::Visitor<'de> for ErrorVisitor {
+            type Value = Error;
+            fn expecting(
+                &self,
+                formatter: &mut std::fmt::Formatter<'_>,
+            ) -> std::fmt::Result {
+                formatter.write_str("a `Error` object")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Error, A::Error> {
+                fn index(member: &str) -> Option<usize> {
+                    match member {
+                        "message" => Some(0),
+                        "help" => Some(1),
+                        "phrase" => Some(2),
+                        _ => None,
+                    }
+                }
+
+                let mut field_0: Option<String> = None;
+                let mut field_1: Option<String> = None;
+                let mut field_2: Option<String> = None;
+                let mut extra = crate::ExtraFields::default();
+                while let Some(member) = map
+                    .next_key_seed(crate::runtime::MemberNames(index))?
+                {
+                    match member {
+                        crate::runtime::MemberName::Field(0) => {
+                            field_0 = map.next_value()?;
+                        }
+
+                        crate::runtime::MemberName::Field(1) => {
+                            field_1 = map.next_value()?;
+                        }
+
+                        crate::runtime::MemberName::Field(2) => {
+                            field_2 = map.next_value()?;
+                        }
+
+                        crate::runtime::MemberName::Field(_) => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+
+                        crate::runtime::MemberName::Extra(member) => {
+                            extra.insert(member, map.next_value()?);
+                        }
+                    }
+                }
+
+                Ok(Error {
+                    message: field_0,
+                    help: field_1,
+                    phrase: field_2,
+                    extra,
+                })
+            }
+        }
+
+        deserializer.deserialize_map(ErrorVisitor)
+    }
 }
 
 /// Body returned with any 4xx or 5xx status. The status code tells what kind of failure it was; `errors` explains it in more detail.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ErrorResponse {
     /// `errors`: a list of [`Error`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<Error>>,
+    /// Members of the object that no field above describes (a requested path the document gives no property, or a field newer than the document): kept, so that nothing Asana sends is dropped.
+    #[serde(flatten)]
+    pub extra: crate::ExtraFields,
+}
+
+impl<'de> serde::Deserialize<'de> for ErrorResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ErrorResponseVisitor;
+        impl<'de> serde::de::Visitor<'de> for ErrorResponseVisitor {
+            type Value = ErrorResponse;
+            fn expecting(
+                &self,
+                formatter: &mut std::fmt::Formatter<'_>,
+            ) -> std::fmt::Result {
+                formatter.write_str("a `ErrorResponse` object")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ErrorResponse, A::Error> {
+                fn index(member: &str) -> Option<usize> {
+                    match member {
+                        "errors" => Some(0),
+                        _ => None,
+                    }
+                }
+
+                let mut field_0: Option<Vec<Error>> = None;
+                let mut extra = crate::ExtraFields::default();
+                while let Some(member) = map
+                    .next_key_seed(crate::runtime::MemberNames(index))?
+                {
+                    match member {
+                        crate::runtime::MemberName::Field(0) => {
+                            field_0 = map.next_value()?;
+                        }
+
+                        crate::runtime::MemberName::Field(_) => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+
+                        crate::runtime::MemberName::Extra(member) => {
+                            extra.insert(member, map.next_value()?);
+                        }
+                    }
+                }
+
+                Ok(ErrorResponse {
+                    errors: field_0,
+                    extra,
+                })
+            }
+        }
+
+        deserializer.deserialize_map(ErrorResponseVisitor)
+    }
 }
 
 /// One change notification. Webhook deliveries carry a list of these, and
@@ -77,7 +402,7 @@ pub struct ErrorResponse {
 ///   `change.action` is `changed`, and `change.new_value` is the user.
 /// * Follower added to a task: `action` is `changed`, `parent` is `null`,
 ///   `change.action` is `added`, and `change.added_value` is the user.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct EventResponse {
     /// Who caused the change; `null` for changes made by Asana itself.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -100,10 +425,111 @@ pub struct EventResponse {
     /// Details of a field-level change. Present only when `action` is `changed`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub change: Option<EventResponseChange>,
+    /// Members of the object that no field above describes (a requested path the document gives no property, or a field newer than the document): kept, so that nothing Asana sends is dropped.
+    #[serde(flatten)]
+    pub extra: crate::ExtraFields,
+}
+
+impl<'de> serde::Deserialize<'de> for EventResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct EventResponseVisitor;
+        impl<'de> serde::de::Visitor<'de> for EventResponseVisitor {
+            type Value = EventResponse;
+            fn expecting(
+                &self,
+                formatter: &mut std::fmt::Formatter<'_>,
+            ) -> std::fmt::Result {
+                formatter.write_str("a `EventResponse` object")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<EventResponse, A::Error> {
+                fn index(member: &str) -> Option<usize> {
+                    match member {
+                        "user" => Some(0),
+                        "resource" => Some(1),
+                        "type" => Some(2),
+                        "action" => Some(3),
+                        "parent" => Some(4),
+                        "created_at" => Some(5),
+                        "change" => Some(6),
+                        _ => None,
+                    }
+                }
+
+                let mut field_0: Option<UserCompact> = None;
+                let mut field_1: Option<AsanaNamedResource> = None;
+                let mut field_2: Option<String> = None;
+                let mut field_3: Option<String> = None;
+                let mut field_4: Option<AsanaNamedResource> = None;
+                let mut field_5: Option<chrono::DateTime<chrono::Utc>> = None;
+                let mut field_6: Option<EventResponseChange> = None;
+                let mut extra = crate::ExtraFields::default();
+                while let Some(member) = map
+                    .next_key_seed(crate::runtime::MemberNames(index))?
+                {
+                    match member {
+                        crate::runtime::MemberName::Field(0) => {
+                            field_0 = map.next_value()?;
+                        }
+
+                        crate::runtime::MemberName::Field(1) => {
+                            field_1 = map.next_value()?;
+                        }
+
+                        crate::runtime::MemberName::Field(2) => {
+                            field_2 = map.next_value()?;
+                        }
+
+                        crate::runtime::MemberName::Field(3) => {
+                            field_3 = map.next_value()?;
+                        }
+
+                        crate::runtime::MemberName::Field(4) => {
+                            field_4 = map.next_value()?;
+                        }
+
+                        crate::runtime::MemberName::Field(5) => {
+                            field_5 = map.next_value()?;
+                        }
+
+                        crate::runtime::MemberName::Field(6) => {
+                            field_6 = map.next_value()?;
+                        }
+
+                        crate::runtime::MemberName::Field(_) => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+
+                        crate::runtime::MemberName::Extra(member) => {
+                            extra.insert(member, map.next_value()?);
+                        }
+                    }
+                }
+
+                Ok(EventResponse {
+                    user: field_0,
+                    resource: field_1,
+                    type_: field_2,
+                    action: field_3,
+                    parent: field_4,
+                    created_at: field_5,
+                    change: field_6,
+                    extra,
+                })
+            }
+        }
+
+        deserializer.deserialize_map(EventResponseVisitor)
+    }
 }
 
 /// Details of a field-level change. Present only when `action` is `changed`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct EventResponseChange {
     /// Name of the field that was modified.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -120,16 +546,170 @@ pub struct EventResponseChange {
     /// The object that was taken out of the field, if it is an Asana object. Sent only with `change.action` = `removed`. Webhook deliveries include just its `gid` and `resource_type`; the events endpoint returns the compact form.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub removed_value: Option<serde_json::Value>,
+    /// Members of the object that no field above describes (a requested path the document gives no property, or a field newer than the document): kept, so that nothing Asana sends is dropped.
+    #[serde(flatten)]
+    pub extra: crate::ExtraFields,
+}
+
+impl<'de> serde::Deserialize<'de> for EventResponseChange {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct EventResponseChangeVisitor;
+        impl<'de> serde::de::Visitor<'de> for EventResponseChangeVisitor {
+            type Value = EventResponseChange;
+            fn expecting(
+                &self,
+                formatter: &mut std::fmt::Formatter<'_>,
+            ) -> std::fmt::Result {
+                formatter.write_str("a `EventResponseChange` object")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<EventResponseChange, A::Error> {
+                fn index(member: &str) -> Option<usize> {
+                    match member {
+                        "field" => Some(0),
+                        "action" => Some(1),
+                        "new_value" => Some(2),
+                        "added_value" => Some(3),
+                        "removed_value" => Some(4),
+                        _ => None,
+                    }
+                }
+
+                let mut field_0: Option<String> = None;
+                let mut field_1: Option<String> = None;
+                let mut field_2: Option<serde_json::Value> = None;
+                let mut field_3: Option<serde_json::Value> = None;
+                let mut field_4: Option<serde_json::Value> = None;
+                let mut extra = crate::ExtraFields::default();
+                while let Some(member) = map
+                    .next_key_seed(crate::runtime::MemberNames(index))?
+                {
+                    match member {
+                        crate::runtime::MemberName::Field(0) => {
+                            field_0 = map.next_value()?;
+                        }
+
+                        crate::runtime::MemberName::Field(1) => {
+                            field_1 = map.next_value()?;
+                        }
+
+                        crate::runtime::MemberName::Field(2) => {
+                            field_2 = map.next_value()?;
+                        }
+
+                        crate::runtime::MemberName::Field(3) => {
+                            field_3 = map.next_value()?;
+                        }
+
+                        crate::runtime::MemberName::Field(4) => {
+                            field_4 = map.next_value()?;
+                        }
+
+                        crate::runtime::MemberName::Field(_) => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+
+                        crate::runtime::MemberName::Extra(member) => {
+                            extra.insert(member, map.next_value()?);
+                        }
+                    }
+                }
+
+                Ok(EventResponseChange {
+                    field: field_0,
+                    action: field_1,
+                    new_value: field_2,
+                    added_value: field_3,
+                    removed_value: field_4,
+                    extra,
+                })
+            }
+        }
+
+        deserializer.deserialize_map(EventResponseChangeVisitor)
+    }
 }
 
 /// Response body of [`Client::get_webhooks`](crate::Client::get_webhooks).
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct GetWebhooksResponse {
     /// `data`: a list of [`WebhookResponse`].
     pub data: Vec<WebhookResponse>,
     /// Where to find the following page of a paginated list. It appears only when `limit` was sent, and is `null` on the last page. Offsets are short-lived and may stop working once the data changes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_page: Option<NextPage>,
+    /// Members of the object that no field above describes (a requested path the document gives no property, or a field newer than the document): kept, so that nothing Asana sends is dropped.
+    #[serde(flatten)]
+    pub extra: crate::ExtraFields,
+}
+
+impl<'de> serde::Deserialize<'de> for GetWebhooksResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct GetWebhooksResponseVisitor;
+        impl<'de> serde::de::Visitor<'de> for GetWebhooksResponseVisitor {
+            type Value = GetWebhooksResponse;
+            fn expecting(
+                &self,
+                formatter: &mut std::fmt::Formatter<'_>,
+            ) -> std::fmt::Result {
+                formatter.write_str("a `GetWebhooksResponse` object")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<GetWebhooksResponse, A::Error> {
+                fn index(member: &str) -> Option<usize> {
+                    match member {
+                        "data" => Some(0),
+                        "next_page" => Some(1),
+                        _ => None,
+                    }
+                }
+
+                let mut field_0: Option<Vec<WebhookResponse>> = None;
+                let mut field_1: Option<NextPage> = None;
+                let mut extra = crate::ExtraFields::default();
+                while let Some(member) = map
+                    .next_key_seed(crate::runtime::MemberNames(index))?
+                {
+                    match member {
+                        crate::runtime::MemberName::Field(0) => {
+                            field_0 = Some(map.next_value()?);
+                        }
+
+                        crate::runtime::MemberName::Field(1) => {
+                            field_1 = map.next_value()?;
+                        }
+
+                        crate::runtime::MemberName::Field(_) => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+
+                        crate::runtime::MemberName::Extra(member) => {
+                            extra.insert(member, map.next_value()?);
+                        }
+                    }
+                }
+
+                Ok(GetWebhooksResponse {
+                    data: field_0
+                        .ok_or_else(|| serde::de::Error::missing_field("data"))?,
+                    next_page: field_1,
+                    extra,
+                })
+            }
+        }
+
+        deserializer.deserialize_map(GetWebhooksResponseVisitor)
+    }
 }
 
 impl GetWebhooksResponse {
@@ -138,6 +718,7 @@ impl GetWebhooksResponse {
         Self {
             data: data.into_iter().collect(),
             next_page: None,
+            extra: crate::ExtraFields::default(),
         }
     }
 }
@@ -158,7 +739,7 @@ impl crate::Page for GetWebhooksResponse {
 }
 
 /// Where to find the following page of a paginated list. It appears only when `limit` was sent, and is `null` on the last page. Offsets are short-lived and may stop working once the data changes.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct NextPage {
     /// Value to pass as `offset` to get the next page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -169,10 +750,83 @@ pub struct NextPage {
     /// Next page as an absolute URL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uri: Option<String>,
+    /// Members of the object that no field above describes (a requested path the document gives no property, or a field newer than the document): kept, so that nothing Asana sends is dropped.
+    #[serde(flatten)]
+    pub extra: crate::ExtraFields,
+}
+
+impl<'de> serde::Deserialize<'de> for NextPage {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct NextPageVisitor;
+        impl<'de> serde::de::Visitor<'de> for NextPageVisitor {
+            type Value = NextPage;
+            fn expecting(
+                &self,
+                formatter: &mut std::fmt::Formatter<'_>,
+            ) -> std::fmt::Result {
+                formatter.write_str("a `NextPage` object")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<NextPage, A::Error> {
+                fn index(member: &str) -> Option<usize> {
+                    match member {
+                        "offset" => Some(0),
+                        "path" => Some(1),
+                        "uri" => Some(2),
+                        _ => None,
+                    }
+                }
+
+                let mut field_0: Option<String> = None;
+                let mut field_1: Option<String> = None;
+                let mut field_2: Option<String> = None;
+                let mut extra = crate::ExtraFields::default();
+                while let Some(member) = map
+                    .next_key_seed(crate::runtime::MemberNames(index))?
+                {
+                    match member {
+                        crate::runtime::MemberName::Field(0) => {
+                            field_0 = map.next_value()?;
+                        }
+
+                        crate::runtime::MemberName::Field(1) => {
+                            field_1 = map.next_value()?;
+                        }
+
+                        crate::runtime::MemberName::Field(2) => {
+                            field_2 = map.next_value()?;
+                        }
+
+                        crate::runtime::MemberName::Field(_) => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+
+                        crate::runtime::MemberName::Extra(member) => {
+                            extra.insert(member, map.next_value()?);
+                        }
+                    }
+                }
+
+                Ok(NextPage {
+                    offset: field_0,
+                    path: field_1,
+                    uri: field_2,
+                    extra,
+                })
+            }
+        }
+
+        deserializer.deserialize_map(NextPageVisitor)
+    }
 }
 
 /// An Asana user account, in compact form.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct UserCompact {
     /// Asana's unique id for this object, as a string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -183,10 +837,83 @@ pub struct UserCompact {
     /// Display name. Only the user themselves can change it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// Members of the object that no field above describes (a requested path the document gives no property, or a field newer than the document): kept, so that nothing Asana sends is dropped.
+    #[serde(flatten)]
+    pub extra: crate::ExtraFields,
+}
+
+impl<'de> serde::Deserialize<'de> for UserCompact {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct UserCompactVisitor;
+        impl<'de> serde::de::Visitor<'de> for UserCompactVisitor {
+            type Value = UserCompact;
+            fn expecting(
+                &self,
+                formatter: &mut std::fmt::Formatter<'_>,
+            ) -> std::fmt::Result {
+                formatter.write_str("a `UserCompact` object")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<UserCompact, A::Error> {
+                fn index(member: &str) -> Option<usize> {
+                    match member {
+                        "gid" => Some(0),
+                        "resource_type" => Some(1),
+                        "name" => Some(2),
+                        _ => None,
+                    }
+                }
+
+                let mut field_0: Option<String> = None;
+                let mut field_1: Option<String> = None;
+                let mut field_2: Option<String> = None;
+                let mut extra = crate::ExtraFields::default();
+                while let Some(member) = map
+                    .next_key_seed(crate::runtime::MemberNames(index))?
+                {
+                    match member {
+                        crate::runtime::MemberName::Field(0) => {
+                            field_0 = map.next_value()?;
+                        }
+
+                        crate::runtime::MemberName::Field(1) => {
+                            field_1 = map.next_value()?;
+                        }
+
+                        crate::runtime::MemberName::Field(2) => {
+                            field_2 = map.next_value()?;
+                        }
+
+                        crate::runtime::MemberName::Field(_) => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+
+                        crate::runtime::MemberName::Extra(member) => {
+                            extra.insert(member, map.next_value()?);
+                        }
+                    }
+                }
+
+                Ok(UserCompact {
+                    gid: field_0,
+                    resource_type: field_1,
+                    name: field_2,
+                    extra,
+                })
+            }
+        }
+
+        deserializer.deserialize_map(UserCompactVisitor)
+    }
 }
 
 /// Restricts which [events](https://developers.asana.com/reference/events) a webhook forwards. All fields that are set must match for an event to pass.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct WebhookFilter {
     /// Kind of object whose change produced the event; `task` matches ordinary tasks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -200,6 +927,86 @@ pub struct WebhookFilter {
     /// Only valid with `action` set to `changed`: the event passes only if one of these fields changed. Not supported on webhooks for workspaces, teams or portfolios.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fields: Option<Vec<String>>,
+    /// Members of the object that no field above describes (a requested path the document gives no property, or a field newer than the document): kept, so that nothing Asana sends is dropped.
+    #[serde(flatten)]
+    pub extra: crate::ExtraFields,
+}
+
+impl<'de> serde::Deserialize<'de> for WebhookFilter {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct WebhookFilterVisitor;
+        impl<'de> serde::de::Visitor<'de> for WebhookFilterVisitor {
+            type Value = WebhookFilter;
+            fn expecting(
+                &self,
+                formatter: &mut std::fmt::Formatter<'_>,
+            ) -> std::fmt::Result {
+                formatter.write_str("a `WebhookFilter` object")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<WebhookFilter, A::Error> {
+                fn index(member: &str) -> Option<usize> {
+                    match member {
+                        "resource_type" => Some(0),
+                        "resource_subtype" => Some(1),
+                        "action" => Some(2),
+                        "fields" => Some(3),
+                        _ => None,
+                    }
+                }
+
+                let mut field_0: Option<String> = None;
+                let mut field_1: Option<String> = None;
+                let mut field_2: Option<String> = None;
+                let mut field_3: Option<Vec<String>> = None;
+                let mut extra = crate::ExtraFields::default();
+                while let Some(member) = map
+                    .next_key_seed(crate::runtime::MemberNames(index))?
+                {
+                    match member {
+                        crate::runtime::MemberName::Field(0) => {
+                            field_0 = map.next_value()?;
+                        }
+
+                        crate::runtime::MemberName::Field(1) => {
+                            field_1 = map.next_value()?;
+                        }
+
+                        crate::runtime::MemberName::Field(2) => {
+                            field_2 = map.next_value()?;
+                        }
+
+                        crate::runtime::MemberName::Field(3) => {
+                            field_3 = map.next_value()?;
+                        }
+
+                        crate::runtime::MemberName::Field(_) => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+
+                        crate::runtime::MemberName::Extra(member) => {
+                            extra.insert(member, map.next_value()?);
+                        }
+                    }
+                }
+
+                Ok(WebhookFilter {
+                    resource_type: field_0,
+                    resource_subtype: field_1,
+                    action: field_2,
+                    fields: field_3,
+                    extra,
+                })
+            }
+        }
+
+        deserializer.deserialize_map(WebhookFilterVisitor)
+    }
 }
 
 impl WebhookFilter {
@@ -210,6 +1017,7 @@ impl WebhookFilter {
             resource_subtype: None,
             action: None,
             fields: None,
+            extra: crate::ExtraFields::default(),
         }
     }
 
@@ -271,7 +1079,7 @@ impl WebhookRequest {
 }
 
 /// A webhook: a standing subscription that makes Asana push changes to a server. This type describes the subscription, not what gets delivered; for the delivered payload see [events](https://developers.asana.com/reference/events).
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct WebhookResponse {
     /// Asana's unique id for this object, as a string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -312,6 +1120,149 @@ pub struct WebhookResponse {
     /// Filters on this webhook. An event is delivered when it matches at least one of them and dropped otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub filters: Option<Vec<WebhookFilter>>,
+    /// Members of the object that no field above describes (a requested path the document gives no property, or a field newer than the document): kept, so that nothing Asana sends is dropped.
+    #[serde(flatten)]
+    pub extra: crate::ExtraFields,
+}
+
+impl<'de> serde::Deserialize<'de> for WebhookResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct WebhookResponseVisitor;
+        impl<'de> serde::de::Visitor<'de> for WebhookResponseVisitor {
+            type Value = WebhookResponse;
+            fn expecting(
+                &self,
+                formatter: &mut std::fmt::Formatter<'_>,
+            ) -> std::fmt::Result {
+                formatter.write_str("a `WebhookResponse` object")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<WebhookResponse, A::Error> {
+                fn index(member: &str) -> Option<usize> {
+                    match member {
+                        "gid" => Some(0),
+                        "resource_type" => Some(1),
+                        "active" => Some(2),
+                        "resource" => Some(3),
+                        "target" => Some(4),
+                        "created_at" => Some(5),
+                        "last_failure_at" => Some(6),
+                        "last_failure_content" => Some(7),
+                        "last_success_at" => Some(8),
+                        "delivery_retry_count" => Some(9),
+                        "next_attempt_after" => Some(10),
+                        "failure_deletion_timestamp" => Some(11),
+                        "filters" => Some(12),
+                        _ => None,
+                    }
+                }
+
+                let mut field_0: Option<String> = None;
+                let mut field_1: Option<String> = None;
+                let mut field_2: Option<bool> = None;
+                let mut field_3: Option<AsanaNamedResource> = None;
+                let mut field_4: Option<String> = None;
+                let mut field_5: Option<chrono::DateTime<chrono::Utc>> = None;
+                let mut field_6: Option<chrono::DateTime<chrono::Utc>> = None;
+                let mut field_7: Option<String> = None;
+                let mut field_8: Option<chrono::DateTime<chrono::Utc>> = None;
+                let mut field_9: Option<i64> = None;
+                let mut field_10: Option<chrono::DateTime<chrono::Utc>> = None;
+                let mut field_11: Option<chrono::DateTime<chrono::Utc>> = None;
+                let mut field_12: Option<Vec<WebhookFilter>> = None;
+                let mut extra = crate::ExtraFields::default();
+                while let Some(member) = map
+                    .next_key_seed(crate::runtime::MemberNames(index))?
+                {
+                    match member {
+                        crate::runtime::MemberName::Field(0) => {
+                            field_0 = map.next_value()?;
+                        }
+
+                        crate::runtime::MemberName::Field(1) => {
+                            field_1 = map.next_value()?;
+                        }
+
+                        crate::runtime::MemberName::Field(2) => {
+                            field_2 = map.next_value()?;
+                        }
+
+                        crate::runtime::MemberName::Field(3) => {
+                            field_3 = map.next_value()?;
+                        }
+
+                        crate::runtime::MemberName::Field(4) => {
+                            field_4 = map.next_value()?;
+                        }
+
+                        crate::runtime::MemberName::Field(5) => {
+                            field_5 = map.next_value()?;
+                        }
+
+                        crate::runtime::MemberName::Field(6) => {
+                            field_6 = map.next_value()?;
+                        }
+
+                        crate::runtime::MemberName::Field(7) => {
+                            field_7 = map.next_value()?;
+                        }
+
+                        crate::runtime::MemberName::Field(8) => {
+                            field_8 = map.next_value()?;
+                        }
+
+                        crate::runtime::MemberName::Field(9) => {
+                            field_9 = map.next_value()?;
+                        }
+
+                        crate::runtime::MemberName::Field(10) => {
+                            field_10 = map.next_value()?;
+                        }
+
+                        crate::runtime::MemberName::Field(11) => {
+                            field_11 = map.next_value()?;
+                        }
+
+                        crate::runtime::MemberName::Field(12) => {
+                            field_12 = map.next_value()?;
+                        }
+
+                        crate::runtime::MemberName::Field(_) => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+
+                        crate::runtime::MemberName::Extra(member) => {
+                            extra.insert(member, map.next_value()?);
+                        }
+                    }
+                }
+
+                Ok(WebhookResponse {
+                    gid: field_0,
+                    resource_type: field_1,
+                    active: field_2,
+                    resource: field_3,
+                    target: field_4,
+                    created_at: field_5,
+                    last_failure_at: field_6,
+                    last_failure_content: field_7,
+                    last_success_at: field_8,
+                    delivery_retry_count: field_9,
+                    next_attempt_after: field_10,
+                    failure_deletion_timestamp: field_11,
+                    filters: field_12,
+                    extra,
+                })
+            }
+        }
+
+        deserializer.deserialize_map(WebhookResponseVisitor)
+    }
 }
 
 /// Sent as the request body's `data` of [`Client::update_webhook`](crate::Client::update_webhook).

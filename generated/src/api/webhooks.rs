@@ -24,7 +24,9 @@ impl crate::Client {
     ///
     /// # Returns
     ///
-    /// `.send().await` gives the response body, [`GetWebhooksResponse`](crate::models::GetWebhooksResponse). `.items()` and `.pages()` stream every item or page, following `next_page`.
+    /// `.send().await` gives the response body, [`GetWebhooksResponse`](crate::models::GetWebhooksResponse). `.items()` and `.pages()` stream every item ([`WebhookResponse`](crate::models::WebhookResponse)) or page, following `next_page`.
+    ///
+    /// Each `opt_fields` value lands in a field of [`WebhookResponse`](crate::models::WebhookResponse) or of a type it holds.
     pub fn get_webhooks(&self, workspace: impl Into<String>) -> GetWebhooks<'_> {
         GetWebhooks {
             client: self,
@@ -81,6 +83,8 @@ impl crate::Client {
     /// # Returns
     ///
     /// `.send().await` gives the response body, [`CreateWebhookResponse`](crate::models::CreateWebhookResponse).
+    ///
+    /// Each `opt_fields` value lands in a field of [`CreateWebhookResponse`](crate::models::CreateWebhookResponse) or of a type it holds.
     pub fn create_webhook(
         &self,
         data: crate::models::WebhookRequest,
@@ -113,6 +117,8 @@ impl crate::Client {
     /// # Returns
     ///
     /// `.send().await` gives the response's `data`, [`WebhookResponse`](crate::models::WebhookResponse).
+    ///
+    /// Each `opt_fields` value lands in a field of [`WebhookResponse`](crate::models::WebhookResponse) or of a type it holds.
     pub fn get_webhook(&self, webhook_gid: impl Into<String>) -> GetWebhook<'_> {
         GetWebhook {
             client: self,
@@ -143,6 +149,8 @@ impl crate::Client {
     /// # Returns
     ///
     /// `.send().await` gives the response's `data`, [`WebhookResponse`](crate::models::WebhookResponse).
+    ///
+    /// Each `opt_fields` value lands in a field of [`WebhookResponse`](crate::models::WebhookResponse) or of a type it holds.
     pub fn update_webhook(
         &self,
         webhook_gid: impl Into<String>,
@@ -244,7 +252,9 @@ impl<'a> GetWebhooks<'a> {
         self
     }
 
-    /// Sends the request. `.send().await` gives the response body, [`GetWebhooksResponse`](crate::models::GetWebhooksResponse). `.items()` and `.pages()` stream every item or page, following `next_page`.
+    /// Sends the request. `.send().await` gives the response body, [`GetWebhooksResponse`](crate::models::GetWebhooksResponse). `.items()` and `.pages()` stream every item ([`WebhookResponse`](crate::models::WebhookResponse)) or page, following `next_page`.
+    ///
+    /// Each `opt_fields` value lands in a field of [`WebhookResponse`](crate::models::WebhookResponse) or of a type it holds.
     pub async fn send(self) -> Result<crate::models::GetWebhooksResponse, crate::Error> {
         let request = crate::runtime::Request::new(
                 "getWebhooks",
@@ -356,6 +366,8 @@ impl<'a> CreateWebhook<'a> {
     }
 
     /// Sends the request. `.send().await` gives the response body, [`CreateWebhookResponse`](crate::models::CreateWebhookResponse).
+    ///
+    /// Each `opt_fields` value lands in a field of [`CreateWebhookResponse`](crate::models::CreateWebhookResponse) or of a type it holds.
     pub async fn send(
         self,
     ) -> Result<crate::models::CreateWebhookResponse, crate::Error> {
@@ -409,6 +421,8 @@ impl<'a> GetWebhook<'a> {
     }
 
     /// Sends the request. `.send().await` gives the response's `data`, [`WebhookResponse`](crate::models::WebhookResponse).
+    ///
+    /// Each `opt_fields` value lands in a field of [`WebhookResponse`](crate::models::WebhookResponse) or of a type it holds.
     pub async fn send(self) -> Result<crate::models::WebhookResponse, crate::Error> {
         let webhook_gid = crate::runtime::encode_path_segment(&self.webhook_gid);
         let request = crate::runtime::Request::new(
@@ -461,6 +475,8 @@ impl<'a> UpdateWebhook<'a> {
     }
 
     /// Sends the request. `.send().await` gives the response's `data`, [`WebhookResponse`](crate::models::WebhookResponse).
+    ///
+    /// Each `opt_fields` value lands in a field of [`WebhookResponse`](crate::models::WebhookResponse) or of a type it holds.
     pub async fn send(self) -> Result<crate::models::WebhookResponse, crate::Error> {
         let webhook_gid = crate::runtime::encode_path_segment(&self.webhook_gid);
         let request = crate::runtime::Request::new(

@@ -9,6 +9,7 @@ mod client;
 mod error;
 mod escape;
 mod events;
+mod extra;
 mod opt_fields;
 mod pagination;
 #[cfg(feature = "receiver")]
@@ -27,6 +28,12 @@ pub use events::{EventBatch, EventPage, EventReader, EventStreamError};
     reason = "generated code uses this only when its spec has event-stream operations"
 )]
 pub(crate) use events::SyncedRequest;
+pub use extra::ExtraFields;
+#[allow(
+    unused_imports,
+    reason = "generated code uses these only when its spec has received models"
+)]
+pub(crate) use extra::{MemberName, MemberNames};
 pub use opt_fields::OptField;
 #[allow(
     unused_imports,

@@ -1,11 +1,11 @@
 //! Model structs and the typed `opt_fields` enums.
 
-use proc_macro2::TokenStream;
-use quote::quote;
+use proc_macro2::{Literal, TokenStream};
+use quote::{format_ident, quote};
 
 use super::{Scope, doc_attrs, type_tokens};
 use crate::docs;
-use crate::ir::{Field, Model, OptFieldSet, Presence, TypeRef};
+use crate::ir::{Field, Model, OptFieldSet, Presence, RustIdent, TypeRef};
 
 pub(super) fn model(model: &Model) -> TokenStream {
     let name = &model.name;
@@ -13,6 +13,21 @@ pub(super) fn model(model: &Model) -> TokenStream {
     let fields = model.fields.iter().map(field);
     let default = model.derives_default.then(|| quote!(Default,));
     let constructor = constructor(model);
+    let extra = model.extra.as_ref().map(|extra| {
+        let doc = doc_attrs(
+            "Members of the object that no field above describes (a requested path the document gives no \
+             property, or a field newer than the document): kept, so that nothing Asana sends is dropped.",
+        );
+        quote! {
+            #doc
+            #[serde(flatten)]
+            pub #extra: crate::ExtraFields,
+        }
+    });
+    let (derive_deserialize, deserialize) = match &model.extra {
+        Some(extra) => (None, Some(deserialize(model, extra))),
+        None => (Some(quote!(serde::Deserialize,)), None),
+    };
     let page = model.page.as_ref().map(|page| {
         let item = type_tokens(&page.item, Scope::Models);
         let items_field = &page.items_field;
@@ -35,12 +50,93 @@ pub(super) fn model(model: &Model) -> TokenStream {
     });
     quote! {
         #doc
-        #[derive(Debug, Clone, PartialEq, #default serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, #default serde::Serialize, #derive_deserialize)]
         pub struct #name {
             #(#fields)*
+            #extra
         }
+        #deserialize
         #constructor
         #page
+    }
+}
+
+/// A received model's `Deserialize`: what serde derives, except that members no field names go to the model's
+/// extra map (`#[serde(flatten)]` would do the same, at the cost of buffering every object and losing the
+/// JSON path of decode errors).
+fn deserialize(model: &Model, extra: &RustIdent) -> TokenStream {
+    let name = &model.name;
+    let expecting = format!("a `{name}` object");
+    // Named after the model, so that it cannot shadow a model that the fields refer to.
+    let visitor = format_ident!("{}Visitor", name.as_str());
+    let locals: Vec<_> = (0..model.fields.len()).map(|index| format_ident!("field_{index}")).collect();
+    let declarations = model.fields.iter().zip(&locals).map(|(field, local)| {
+        let ty = type_tokens(&field.ty, Scope::Models);
+        let ty = if field.boxed { quote!(Box<#ty>) } else { ty };
+        quote!(let mut #local: Option<#ty> = None;)
+    });
+    let index_arms = model.fields.iter().enumerate().map(|(index, field)| {
+        let json_name = &field.json_name;
+        let index = Literal::usize_unsuffixed(index);
+        quote!(#json_name => Some(#index),)
+    });
+    let index = if model.fields.is_empty() {
+        quote!(fn index(_: &str) -> Option<usize> { None })
+    } else {
+        quote! {
+            fn index(member: &str) -> Option<usize> {
+                match member {
+                    #(#index_arms)*
+                    _ => None,
+                }
+            }
+        }
+    };
+    let value_arms = model.fields.iter().zip(&locals).enumerate().map(|(index, (field, local))| (Literal::usize_unsuffixed(index), field, local));
+    let value_arms = value_arms.map(|(index, field, local)| match field.presence {
+        Presence::Optional => quote!(crate::runtime::MemberName::Field(#index) => #local = map.next_value()?,),
+        Presence::Required => quote!(crate::runtime::MemberName::Field(#index) => #local = Some(map.next_value()?),),
+    });
+    let inits = model.fields.iter().zip(&locals).map(|(field, local)| {
+        let field_name = &field.name;
+        match field.presence {
+            Presence::Optional => quote!(#field_name: #local,),
+            Presence::Required => {
+                let json_name = &field.json_name;
+                quote!(#field_name: #local.ok_or_else(|| serde::de::Error::missing_field(#json_name))?,)
+            }
+        }
+    });
+    quote! {
+        impl<'de> serde::Deserialize<'de> for #name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                struct #visitor;
+                impl<'de> serde::de::Visitor<'de> for #visitor {
+                    type Value = #name;
+                    fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        formatter.write_str(#expecting)
+                    }
+                    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<#name, A::Error> {
+                        #index
+                        #(#declarations)*
+                        let mut #extra = crate::ExtraFields::default();
+                        while let Some(member) = map.next_key_seed(crate::runtime::MemberNames(index))? {
+                            match member {
+                                #(#value_arms)*
+                                crate::runtime::MemberName::Field(_) => {
+                                    map.next_value::<serde::de::IgnoredAny>()?;
+                                }
+                                crate::runtime::MemberName::Extra(member) => {
+                                    #extra.insert(member, map.next_value()?);
+                                }
+                            }
+                        }
+                        Ok(#name { #(#inits)* #extra })
+                    }
+                }
+                deserializer.deserialize_map(#visitor)
+            }
+        }
     }
 }
 
@@ -95,6 +191,7 @@ fn constructor(model: &Model) -> Option<TokenStream> {
             Presence::Required => quote!(#field),
         }
     });
+    let extra_init = model.extra.as_ref().map(|extra| quote!(#extra: crate::ExtraFields::default()));
     let doc = if required.is_empty() {
         "Creates an empty value; set fields with the methods named after them.".to_owned()
     } else {
@@ -106,7 +203,7 @@ fn constructor(model: &Model) -> Option<TokenStream> {
         impl #name {
             #doc
             pub fn new(#(#args),*) -> Self {
-                Self { #(#inits),* }
+                Self { #(#inits,)* #extra_init }
             }
             #(#setters)*
         }
@@ -222,7 +319,8 @@ mod tests {
             setter: (usage.is_sent() && presence == Presence::Optional).then(|| snake("name").unwrap()),
         };
         let derives_default = usage.is_received() || presence == Presence::Optional;
-        Model { name: camel("Widget").unwrap(), doc: "A widget.".to_owned(), usage, fields: vec![field], page: None, derives_default }
+        let extra = usage.is_received().then(|| snake("extra").unwrap());
+        Model { name: camel("Widget").unwrap(), doc: "A widget.".to_owned(), usage, fields: vec![field], page: None, derives_default, extra }
     }
 
     fn derives(model: &Model) -> String {

@@ -5,7 +5,7 @@ use quote::{format_ident, quote};
 
 use super::{Scope, argument_type, doc_attrs, type_tokens};
 use crate::docs;
-use crate::ir::{Module, Operation, Param, ParamKind, ParamLocation, PathSegment, ResponseBody, TypeRef};
+use crate::ir::{Module, Operation, Param, ParamKind, ParamLocation, PathSegment, Reach, ResponseBody, TypeName, TypeRef};
 
 pub(super) fn operations(module: &Module) -> TokenStream {
     let methods = module.operations.iter().map(|op| client_method(op, module));
@@ -160,8 +160,50 @@ fn response_doc(op: &Operation) -> String {
         ResponseBody::Whole(ty) => format!("the response body, {}", type_doc(ty)),
     };
     let mut doc = format!("`.send().await` gives {ty}.");
-    if op.pagination.is_some() {
-        doc.push_str(" `.items()` and `.pages()` stream every item or page, following `next_page`.");
+    if let Some(pagination) = &op.pagination {
+        doc.push_str(&format!(
+            " `.items()` and `.pages()` stream every item ({}) or page, following `next_page`.",
+            type_doc(&pagination.item)
+        ));
+    }
+    doc.push_str(&opt_fields_doc(op));
+    doc
+}
+
+/// Which type holds each `opt_fields` value, as lowering found it.
+fn opt_fields_doc(op: &Operation) -> String {
+    if op.opt_fields_reach.is_empty() {
+        return String::new();
+    }
+    let holder = match (&op.pagination, &op.response) {
+        (Some(pagination), _) => type_doc(&pagination.item),
+        (None, ResponseBody::Data(ty) | ResponseBody::Whole(ty)) => type_doc(ty),
+    };
+    let mut extra: Vec<(&TypeName, Vec<String>)> = Vec::new();
+    let mut dropped = Vec::new();
+    for reach in &op.opt_fields_reach {
+        let path = format!("`{}`", reach.path);
+        match &reach.reach {
+            Reach::Field { .. } | Reach::Json => {}
+            Reach::Extra { model } => match extra.iter_mut().find(|(m, _)| *m == model) {
+                Some((_, paths)) => paths.push(path),
+                None => extra.push((model, vec![path])),
+            },
+            Reach::Dropped => dropped.push(path),
+        }
+    }
+    let mut doc = format!("\n\nEach `opt_fields` value lands in a field of {holder} or of a type it holds");
+    let mut exceptions: Vec<String> = extra
+        .iter()
+        .map(|(model, paths)| format!("{} in the `extra` map of [`{model}`](crate::models::{model})", paths.join(", ")))
+        .collect();
+    if !dropped.is_empty() {
+        exceptions.push(format!("{} (the document gives a scalar where the path needs an object)", dropped.join(", ")));
+    }
+    if exceptions.is_empty() {
+        doc.push('.');
+    } else {
+        doc.push_str(&format!(", except {}.", exceptions.join("; ")));
     }
     doc
 }
@@ -518,6 +560,7 @@ mod tests {
             response: ResponseBody::Whole(TypeRef::Json),
             pagination: None,
             events: None,
+            opt_fields_reach: Vec::new(),
         }
     }
 

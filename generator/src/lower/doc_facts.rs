@@ -149,7 +149,7 @@ mod tests {
     use crate::names::{camel, snake};
 
     fn model(name: &str, doc: &str, fields: Vec<Field>) -> Model {
-        Model { name: camel(name).unwrap(), doc: doc.to_owned(), usage: Usage::Both, fields, page: None, derives_default: true }
+        Model { name: camel(name).unwrap(), doc: doc.to_owned(), usage: Usage::Both, fields, page: None, derives_default: true, extra: None }
     }
 
     fn field(json_name: &str, ty: TypeRef) -> Field {
@@ -172,6 +172,7 @@ mod tests {
             response,
             pagination: None,
             events: None,
+            opt_fields_reach: Vec::new(),
         }
     }
 

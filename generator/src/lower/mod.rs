@@ -17,7 +17,7 @@ use openapiv3::{Parameter, ReferenceOr, Schema};
 use crate::config::Config;
 use crate::docs;
 use crate::error::{Error, Errors, Result, pointer_push};
-use crate::ir::{Api, Model, Module, OptFieldSet, RustIdent, StringEnum, TypeName, TypeRef, Union, Usage};
+use crate::ir::{Api, Model, Module, OptFieldSet, Param, ParamKind, RustIdent, StringEnum, TypeName, TypeRef, Union, Usage};
 use crate::load;
 use crate::names::{camel, snake};
 use crate::select::Selection;
@@ -26,6 +26,7 @@ mod doc_facts;
 mod enums;
 mod operations;
 mod params;
+mod reach;
 mod types;
 mod unions;
 mod views;
@@ -101,6 +102,11 @@ pub fn lower(selection: &Selection<'_>, config: &Config, warnings: &mut Vec<Erro
     }
     box_recursive_fields(&mut lowering.models);
     decide_model_items(&mut lowering.models);
+    let space = reach::TypeSpace { models: &lowering.models, unions: &lowering.unions };
+    for operation in modules.iter_mut().flat_map(|module| &mut module.operations) {
+        let paths = opt_field_paths(&lowering.opt_field_sets, &operation.params);
+        operation.opt_fields_reach = space.reach_all(&reach::roots(&lowering.models, &operation.response), &paths);
+    }
     doc_facts::describe_uses(&mut lowering.models, &lowering.unions, &modules);
     Ok(Api {
         source_file: selection.document.file.clone(),
@@ -304,6 +310,15 @@ fn component_names(selection: &Selection<'_>) -> HashMap<String, TypeName> {
     let Some(load::Node::Mapping(entries)) = selection.document.get("/components/schemas") else { return HashMap::new() };
     let names: Vec<&str> = entries.iter().filter_map(|(key, _)| key.as_str()).filter(|&name| camel(name).is_some()).collect();
     names.iter().map(|&name| name.to_owned()).zip(enums::distinct_variants(&names)).collect()
+}
+
+/// The typed `opt_fields` paths an operation accepts.
+fn opt_field_paths<'p>(sets: &[OptFieldSet], params: impl IntoIterator<Item = &'p Param>) -> Vec<String> {
+    let set = params.into_iter().find_map(|param| match &param.kind {
+        ParamKind::OptFields { set: Some(set) } => sets.get(set.set),
+        _ => None,
+    });
+    set.map(|set| set.values.iter().map(|value| value.path.clone()).collect()).unwrap_or_default()
 }
 
 /// Follows component references of any kind to the item they name.

@@ -32,7 +32,10 @@ impl<'s> Lowering<'s> {
         let mut problems = Problems::default();
         let params = problems.take(self.params(selected, &builder_name, &method_name));
         let body = problems.take(self.body(selected, &builder_name));
-        let response = problems.take(self.response(selected, &builder_name));
+        let opt_field_paths = params.as_ref().map(|params| {
+            super::opt_field_paths(&self.opt_field_sets, params.iter().map(|located| &located.param))
+        });
+        let response = problems.take(self.response(selected, &builder_name, &opt_field_paths.unwrap_or_default()));
         problems.take(self.error_models(selected));
         problems.finish(self)?;
         let (Some(mut params), Some((body, form)), Some((response, envelope_fields))) = (params, body, response) else {
@@ -84,6 +87,7 @@ impl<'s> Lowering<'s> {
             response,
             pagination,
             events,
+            opt_fields_reach: Vec::new(),
         })
     }
 
@@ -155,8 +159,15 @@ impl<'s> Lowering<'s> {
         properties.contains_key("data").then(|| (schema, properties, pointer_push(pointer, "properties")))
     }
 
-    /// What `send()` returns, plus the envelope's sibling property names (for pagination detection).
-    fn response(&mut self, selected: &'s SelectedOperation, builder_name: &TypeName) -> Result<(ResponseBody, Vec<String>)> {
+    /// What `send()` returns, plus the envelope's sibling property names (for pagination detection). The
+    /// `data` may be decoded into a wider type than the document says, to hold the `opt_fields` paths (see
+    /// [`Lowering::widened_data`]).
+    fn response(
+        &mut self,
+        selected: &'s SelectedOperation,
+        builder_name: &TypeName,
+        opt_field_paths: &[String],
+    ) -> Result<(ResponseBody, Vec<String>)> {
         let responses = &selected.operation.responses.responses;
         let success = responses.iter().filter_map(|(code, response)| match code {
             StatusCode::Code(code @ 200..=299) => Some((*code, response)),
@@ -180,9 +191,20 @@ impl<'s> Lowering<'s> {
         };
         if properties.len() == 1 {
             let data_context = Context::new(pointer_push(&properties_pointer, "data"), builder_name.join("ResponseData"), Usage::Response, Some("data"));
-            return Ok((ResponseBody::Data(self.type_of((&properties["data"]).into(), &data_context)?), Vec::new()));
+            let data = self.type_of((&properties["data"]).into(), &data_context)?;
+            return Ok((ResponseBody::Data(self.widened_data(data, opt_field_paths, &data_context.pointer)?), Vec::new()));
         }
         self.model(envelope, &context, None)?;
+        let data = self.models.get(&envelope_name).and_then(|model| model.fields.iter().find(|f| f.json_name == "data"));
+        if let Some(data) = data.map(|field| field.ty.clone()) {
+            let widened = self.widened_data(data, opt_field_paths, &pointer_push(&properties_pointer, "data"))?;
+            if let Some(field) = self.models.get_mut(&envelope_name).and_then(|model| model.fields.iter_mut().find(|f| f.json_name == "data")) {
+                if field.ty != widened {
+                    field.doc = widened_doc(&field.ty, &widened);
+                    field.ty = widened;
+                }
+            }
+        }
         if let Some(model) = self.models.get_mut(&envelope_name) {
             // `data` is the point of the response: missing it is a decode error, not a `None`.
             for field in &mut model.fields {
@@ -262,4 +284,22 @@ impl<'s> Lowering<'s> {
 fn description_without_scopes(text: &str, scopes: &[String]) -> String {
     let same = |stated: &[String]| stated.len() == scopes.len() && stated.iter().all(|scope| scopes.contains(scope));
     docs::without_scope_statements(&docs::to_rustdoc(text), |kind, stated| kind == docs::ScopeStatement::Required && same(stated))
+}
+
+/// The doc of an envelope's `data` decoded into a wider type than the document's.
+fn widened_doc(document: &TypeRef, widened: &TypeRef) -> String {
+    let name = |ty: &TypeRef| match ty {
+        TypeRef::Model(name) => name.to_string(),
+        TypeRef::List(item) => match item.as_ref() {
+            TypeRef::Model(name) => name.to_string(),
+            _ => String::new(),
+        },
+        _ => String::new(),
+    };
+    format!(
+        "The results, as [`{}`] rather than the document's [`{}`]: Asana sends every field asked for with \
+         `opt_fields`, and the full type has a field for more of them.",
+        name(widened),
+        name(document)
+    )
 }

@@ -249,7 +249,11 @@ impl<'s> Lowering<'s> {
             });
         }
         problems.finish(self)?;
-        self.models.insert(context.name.clone(), Model { name: context.name.clone(), doc, usage: context.usage, fields, page: None, derives_default: false });
+        let extra = if context.usage.is_received() { Some(extra_name(&fields)) } else { None };
+        self.models.insert(
+            context.name.clone(),
+            Model { name: context.name.clone(), doc, usage: context.usage, fields, page: None, derives_default: false, extra },
+        );
         Ok(())
     }
 
@@ -426,6 +430,17 @@ fn scalar_words(ty: &TypeRef, plural: bool) -> &'static str {
         (TypeRef::List(_), true) => "lists",
         (TypeRef::Json | TypeRef::Model(_) | TypeRef::Enum(_), false) => "a JSON value",
         (TypeRef::Json | TypeRef::Model(_) | TypeRef::Enum(_), true) => "JSON values",
+    }
+}
+
+/// The name of a received model's map of undescribed members: `extra`, unless a property took it.
+fn extra_name(fields: &[Field]) -> RustIdent {
+    let mut name = String::from("extra");
+    loop {
+        match snake(&name) {
+            Some(ident) if !fields.iter().any(|field| field.name == ident) => return ident,
+            _ => name.push_str("_members"),
+        }
     }
 }
 

@@ -2,7 +2,7 @@
 //! `generated/` plus the generated files) in one scratch workspace under `target/`, checked by one clippy run.
 
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use generator::Generated;
@@ -29,7 +29,7 @@ pub fn clippy_clients(workspace: &str, clients: &[(String, Generated)], features
         Features::All => &["--all-features"],
     };
     let root = project_root();
-    let scratch = write_workspace(workspace, clients);
+    let scratch = write_workspace(workspace, clients, &[]);
     let clippy = Command::new(env!("CARGO"))
         .args(["clippy", "--workspace", "--offline", "--quiet"])
         .args(feature_args)
@@ -61,7 +61,7 @@ pub fn clippy_clients(workspace: &str, clients: &[(String, Generated)], features
 #[allow(dead_code, reason = "each test file that includes this module uses one of the runners")]
 pub fn check_clients(workspace: &str, clients: &[(String, Generated)]) -> Result<(), String> {
     let root = project_root();
-    let scratch = write_workspace(workspace, clients);
+    let scratch = write_workspace(workspace, clients, &[]);
     let check = Command::new(env!("CARGO"))
         .args(["check", "--workspace", "--offline", "--quiet"])
         .current_dir(&scratch)
@@ -74,9 +74,9 @@ pub fn check_clients(workspace: &str, clients: &[(String, Generated)]) -> Result
     Ok(())
 }
 
-/// Writes one crate per `(name, generated)` into the scratch workspace `workspace`, replacing what was there,
-/// and returns its directory.
-fn write_workspace(workspace: &str, clients: &[(String, Generated)]) -> std::path::PathBuf {
+/// Writes one crate per `(name, generated)` (each with the `files` given as (path, contents) besides its
+/// own) into a scratch workspace named `workspace`, and returns its directory.
+fn write_workspace(workspace: &str, clients: &[(String, Generated)], files: &[(&str, String)]) -> PathBuf {
     let root = project_root();
     let scratch = root.join("target/scratch-clients").join(workspace);
     let _ = fs::remove_dir_all(&scratch);
@@ -91,6 +91,11 @@ fn write_workspace(workspace: &str, clients: &[(String, Generated)]) -> std::pat
             fs::create_dir_all(path.parent().expect("file path has a parent")).expect("create dir");
             fs::write(&path, &file.contents).expect("write generated file");
         }
+        for (path, contents) in files {
+            let path = dir.join(path);
+            fs::create_dir_all(path.parent().expect("file path has a parent")).expect("create dir");
+            fs::write(&path, contents).expect("write test file");
+        }
         members.push(member);
     }
     let manifest = fs::read_to_string(root.join("Cargo.toml")).expect("read workspace manifest");
@@ -102,6 +107,22 @@ fn write_workspace(workspace: &str, clients: &[(String, Generated)]) -> std::pat
     fs::write(scratch.join("Cargo.toml"), manifest.join("\n")).expect("write scratch manifest");
     let _ = fs::copy(root.join("Cargo.lock"), scratch.join("Cargo.lock"));
     scratch
+}
+
+/// Runs the test target `test` (one of `files`, under `tests/`) of a crate generated from `generated`, in
+/// the scratch workspace `workspace`; `Err` holds cargo's output.
+#[allow(dead_code, reason = "each test file that includes this module uses one of the runners")]
+pub fn test_client(workspace: &str, client: (String, Generated), files: &[(&str, String)], test: &str) -> Result<String, String> {
+    let root = project_root();
+    let scratch = write_workspace(workspace, &[client], files);
+    let output = Command::new(env!("CARGO"))
+        .args(["test", "--workspace", "--offline", "--quiet", "--test", test, "--", "--nocapture"])
+        .current_dir(&scratch)
+        .env("CARGO_TARGET_DIR", root.join("target/scratch-clients/target"))
+        .output()
+        .expect("run cargo test");
+    let text = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    if output.status.success() { Ok(text) } else { Err(format!("cargo test in {}:\n{text}", scratch.display())) }
 }
 
 /// Copies the hand-written part of the client crate (manifest, lib.rs, runtime) under a unique package name.
