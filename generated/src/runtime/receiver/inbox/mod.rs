@@ -26,6 +26,9 @@
 //!   the acknowledgement; redb reuses the space.
 //! - **Group commit**: deliveries arriving together are written in one transaction, with one
 //!   `fsync`, by one writing thread, so durability does not cost a disk sync per request.
+//! - **Write failures**: a delivery whose commit failed is answered `503` (Asana sends it again).
+//!   After a failure that leaves redb needing recovery, the inbox answers `503` until the process
+//!   restarts, when redb recovers the file on opening it.
 //!
 //! The inbox file (`webhook-inbox.redb`, beside the secrets when opened by
 //! [`Inbox::open`] on the same directory) is locked while open: one process at a time.
