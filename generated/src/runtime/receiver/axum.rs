@@ -1,30 +1,40 @@
 //! A [`Receiver`] as an axum route (cargo feature `axum`).
 //!
-//! [`channel_router`] sends each verified delivery into a Tokio channel; [`callback_router`]
-//! calls a function with it. Either way the request is answered as soon as the delivery is
-//! handed over, since Asana expects an answer within 10 seconds: do the work elsewhere.
+//! [`inbox_router`] commits each verified delivery to an [`Inbox`] on disk before answering
+//! `200`, so that an event Asana considers delivered survives a crash or a restart; the
+//! application takes events from the inbox and acknowledges them. [`channel_router`] sends each
+//! delivery into a Tokio channel and [`callback_router`] calls a function with it: both answer
+//! `200` while the events are only in memory, so they are for tests and for applications that
+//! accept losing the events in flight when the process stops.
+//!
+//! Either way the request is answered as soon as the delivery is stored or handed over, since
+//! Asana expects an answer within 10 seconds: do the work elsewhere.
 //!
 //! The route refuses a body over the receiver's [limit](super::ReceiverBuilder::body_limit)
 //! before reading it when `Content-Length` declares it, and stops reading one that grows past
 //! it; a request whose headers already say it will be refused is answered without reading its
 //! body; a body that takes more than 8 seconds to arrive is answered `408`. A failing secret
-//! store (or one that panics) is answered `503`, so that Asana sends the request again.
+//! store (or one that panics), a full inbox or one that cannot be written is answered `503`, so
+//! that Asana sends the request again.
 //!
 //! ```no_run
-//! use asana_client::receiver::{Receiver, axum::channel_router};
+//! use asana_client::receiver::{Inbox, Receiver, axum::inbox_router};
 //!
 //! # async fn example() -> Result<(), Box<dyn std::error::Error>> {
-//! let receiver = Receiver::open("/var/lib/my-service/webhooks")?;
-//! let (deliveries, mut events) = tokio::sync::mpsc::channel(64);
-//! let app: axum::Router = channel_router(receiver.clone(), "/hooks/asana", deliveries);
+//! let directory = "/var/lib/my-service/webhooks";
+//! let receiver = Receiver::open(directory)?;
+//! let inbox = Inbox::open(directory)?;
+//! let app: axum::Router = inbox_router(receiver.clone(), "/hooks/asana", inbox.clone());
 //! let listener = tokio::net::TcpListener::bind("0.0.0.0:8080").await?;
 //! tokio::spawn(async move { axum::serve(listener, app).await });
-//! while let Some(delivery) = events.recv().await {
-//!     for event in delivery.events {
-//!         println!("{:?} {:?}", event.action, event.resource);
+//! loop {
+//!     let batch = inbox.next_batch(100).await?;
+//!     for event in &batch {
+//!         // Handle it (idempotently: after a crash, events not acknowledged come again).
+//!         println!("{} {:?}", event.id, event.event);
 //!     }
+//!     inbox.ack(batch.iter().map(|event| event.id)).await?;
 //! }
-//! # Ok(())
 //! # }
 //! ```
 
@@ -41,14 +51,33 @@ use http::StatusCode;
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use tokio::sync::mpsc;
 
-use super::{Delivery, ReceiveError, Received, Receiver};
+use super::{Delivery, Inbox, ReceiveError, Received, Receiver};
 
 /// How long the route waits for a body: Asana wants an answer within 10 seconds, and a sender
 /// trickling bytes must not hold a connection for longer.
 const READ_TIMEOUT: Duration = Duration::from_secs(8);
 
 /// A router with one `POST` route at `path` that answers webhook requests with `receiver` and
-/// sends verified deliveries (heartbeats included) to `deliveries`.
+/// commits the events of verified deliveries to `inbox` before answering `200`.
+///
+/// A full inbox, or one that cannot be written, answers `503`, so that Asana sends the delivery
+/// again later. Heartbeats store nothing. Merge the router into your app, or
+/// [`nest`](Router::nest) it: targets are matched by the path the request was sent to, before
+/// nesting stripped its prefix.
+///
+/// # Panics
+///
+/// As [`Router::route`], if `path` is not a valid route (it must start with `/`).
+pub fn inbox_router<S>(receiver: Receiver, path: &str, inbox: Inbox) -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+{
+    router(receiver, path, Sink::Inbox(inbox))
+}
+
+/// A router with one `POST` route at `path` that answers webhook requests with `receiver` and
+/// sends verified deliveries (heartbeats included) to `deliveries`: events in the channel are
+/// lost if the process stops, so prefer [`inbox_router`] unless that is acceptable.
 ///
 /// When the channel is full or closed the delivery is refused with `503`, so that Asana sends
 /// it again later instead of it being lost. Merge the router into your app, or
@@ -89,6 +118,7 @@ where
 /// Where verified deliveries go.
 #[derive(Clone)]
 enum Sink {
+    Inbox(Inbox),
     Channel(mpsc::Sender<Delivery>),
     Callback(Arc<dyn Fn(Delivery) + Send + Sync>),
 }
@@ -96,6 +126,7 @@ enum Sink {
 impl fmt::Debug for Sink {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            Self::Inbox(_) => f.write_str("Inbox"),
             Self::Channel(_) => f.write_str("Channel"),
             Self::Callback(_) => f.write_str("Callback"),
         }
@@ -130,25 +161,37 @@ async fn answer(receiver: &Receiver, sink: &Sink, request: Request) -> Response 
         Ok(body) => body,
         Err(error) => return refuse(target, &error),
     };
-    match receiver.complete(head, &body).await {
-        Ok(Received::Delivery(delivery)) => match sink {
-            Sink::Channel(deliveries) => match deliveries.try_send(delivery) {
-                Ok(()) => StatusCode::OK.into_response(),
-                Err(_) => {
-                    tracing::warn!(
-                        path = target,
-                        "webhook delivery refused: the delivery channel is full or closed"
-                    );
-                    StatusCode::SERVICE_UNAVAILABLE.into_response()
-                }
-            },
-            Sink::Callback(on_delivery) => {
-                on_delivery(delivery);
-                StatusCode::OK.into_response()
-            }
+    let received = match sink {
+        Sink::Inbox(inbox) => inbox.complete(receiver, head, &body).await,
+        Sink::Channel(deliveries) => match receiver.complete(head, &body).await {
+            Ok(Received::Delivery(delivery)) => return send(deliveries, target, delivery),
+            other => other.map(|received| received.response()),
         },
-        Ok(received) => received.response().map(|()| Body::empty()),
+        Sink::Callback(on_delivery) => match receiver.complete(head, &body).await {
+            Ok(Received::Delivery(delivery)) => {
+                on_delivery(delivery);
+                return StatusCode::OK.into_response();
+            }
+            other => other.map(|received| received.response()),
+        },
+    };
+    match received {
+        Ok(response) => response.map(|()| Body::empty()),
         Err(error) => refuse(target, &error),
+    }
+}
+
+/// Sends a verified delivery into the channel, or answers `503` when it has no room.
+fn send(deliveries: &mpsc::Sender<Delivery>, target: &str, delivery: Delivery) -> Response {
+    match deliveries.try_send(delivery) {
+        Ok(()) => StatusCode::OK.into_response(),
+        Err(_) => {
+            tracing::warn!(
+                path = target,
+                "webhook delivery refused: the delivery channel is full or closed"
+            );
+            StatusCode::SERVICE_UNAVAILABLE.into_response()
+        }
     }
 }
 

@@ -51,6 +51,7 @@ pub mod axum;
 mod calls;
 mod delivery;
 mod file;
+pub mod inbox;
 mod memory;
 mod pending;
 #[cfg(feature = "postgres")]
@@ -72,6 +73,7 @@ use crate::runtime::escape::Escaped;
 pub use calls::WebhookCallError;
 pub use delivery::{Delivery, UndecodedEvent};
 pub use file::FileSecretStore;
+pub use inbox::{EventId, Inbox, InboxBuilder, InboxEvent};
 pub use memory::MemorySecretStore;
 pub use pending::PendingHandshake;
 #[cfg(feature = "postgres")]
@@ -228,6 +230,11 @@ pub enum ReceiveError {
     /// the request again later.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The [`Inbox`] holds as many events not yet acknowledged as it may (see
+    /// [`InboxBuilder::max_events`]). Status `503`, so that Asana sends the delivery again
+    /// later, when the application has caught up.
+    #[error("the webhook inbox is full")]
+    InboxFull,
 }
 
 impl ReceiveError {
@@ -247,7 +254,7 @@ impl ReceiveError {
             | Self::MalformedSignature
             | Self::WrongSignature
             | Self::UnknownTarget { .. } => StatusCode::UNAUTHORIZED,
-            Self::Store(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Store(_) | Self::InboxFull => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
