@@ -15,48 +15,18 @@ use std::io::Write;
 use std::time::{Duration, Instant};
 
 use asana_client::Secret;
-use asana_client::receiver::{
-    Delivery, Inbox, MemorySecretStore, Received, Receiver, SecretStore, sign,
-};
-use axum::http::{HeaderMap, HeaderValue, Method, Uri};
+use asana_client::receiver::{Delivery, Inbox, MemorySecretStore, Received, Receiver, SecretStore};
+use axum::http::Method;
 use tokio::runtime::Runtime;
 
-const KEY: &str = "/hooks/asana?project=1";
-const SECRET: &str = "f3a9c1d2e4b5a6978812736455463728";
+#[path = "common/signed_delivery.rs"]
+mod signed_delivery;
+use signed_delivery::{KEY, SECRET, SignedDelivery};
+
 const SENDERS: usize = 32;
 const PER_SENDER: usize = 100;
 
-struct Request {
-    uri: Uri,
-    headers: HeaderMap,
-    body: Vec<u8>,
-}
-
-fn request() -> Request {
-    let body = serde_json::to_vec(&serde_json::json!({"events": [{
-        "user": {"gid": "1516", "resource_type": "user"},
-        "created_at": "2026-01-02T03:04:05.678Z",
-        "action": "changed",
-        "resource": {"gid": "1000001", "resource_type": "task"},
-        "parent": null,
-        "change": {"field": "assignee", "action": "changed"},
-    }]}))
-    .expect("json");
-    let mut headers = HeaderMap::new();
-    let signature = sign(&Secret::new(SECRET), &body);
-    headers.insert(
-        "x-hook-signature",
-        HeaderValue::from_str(&signature).expect("hex"),
-    );
-    Request {
-        uri: Uri::from_static(KEY),
-        headers,
-        body,
-    }
-}
-
-/// Deliveries per second through the memory channel.
-async fn channel_rate(receiver: &Receiver, request: &'static Request) -> f64 {
+async fn channel_rate(receiver: &Receiver, request: &'static SignedDelivery) -> f64 {
     let (sender, mut deliveries) = tokio::sync::mpsc::channel::<Delivery>(1024);
     let consumer = tokio::spawn(async move {
         let mut count = 0;
@@ -95,7 +65,7 @@ async fn channel_rate(receiver: &Receiver, request: &'static Request) -> f64 {
 /// Deliveries per second through a fresh inbox in `directory`.
 async fn inbox_rate(
     receiver: &Receiver,
-    request: &'static Request,
+    request: &'static SignedDelivery,
     directory: &std::path::Path,
 ) -> f64 {
     let inbox = Inbox::open(directory).expect("inbox");
@@ -171,7 +141,7 @@ fn main() {
         .build()
         .expect("runtime");
     let runtime: &Runtime = &runtime;
-    let request: &'static Request = Box::leak(Box::new(request()));
+    let request: &'static SignedDelivery = Box::leak(Box::new(SignedDelivery::new()));
     let store = MemorySecretStore::new();
     runtime
         .block_on(store.save(KEY, &Secret::new(SECRET)))

@@ -20,15 +20,15 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use asana_client::Secret;
-use asana_client::receiver::{
-    FileSecretStore, MemorySecretStore, PgSecretStore, Received, Receiver, SecretStore, sign,
-};
-use axum::http::{HeaderMap, HeaderValue, Method, Uri};
+use asana_client::receiver::{FileSecretStore, MemorySecretStore, PgSecretStore, Received, Receiver, SecretStore};
+use axum::http::Method;
 use criterion::Criterion;
 use tokio::runtime::Runtime;
 
-const KEY: &str = "/hooks/asana?project=1";
-const SECRET: &str = "f3a9c1d2e4b5a6978812736455463728";
+#[path = "common/signed_delivery.rs"]
+mod signed_delivery;
+use signed_delivery::{KEY, SECRET, SignedDelivery};
+
 /// Deliveries per measured batch of the paired run.
 const BATCH: usize = 200;
 
@@ -36,9 +36,7 @@ const BATCH: usize = 200;
 struct Case {
     name: &'static str,
     receiver: Receiver,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Vec<u8>,
+    delivery: SignedDelivery,
 }
 
 impl Case {
@@ -46,34 +44,17 @@ impl Case {
         runtime
             .block_on(store.save(KEY, &Secret::new(SECRET)))
             .expect("the secret is saved");
-        let body = serde_json::to_vec(&serde_json::json!({"events": [{
-            "user": {"gid": "1516", "resource_type": "user"},
-            "created_at": "2026-01-02T03:04:05.678Z",
-            "action": "changed",
-            "resource": {"gid": "1000001", "resource_type": "task"},
-            "parent": null,
-            "change": {"field": "assignee", "action": "changed"},
-        }]}))
-        .expect("json");
-        let mut headers = HeaderMap::new();
-        let signature = sign(&Secret::new(SECRET), &body);
-        headers.insert(
-            "x-hook-signature",
-            HeaderValue::from_str(&signature).expect("hex"),
-        );
         Self {
             name,
             receiver: Receiver::builder(store).build(),
-            uri: Uri::from_static(KEY),
-            headers,
-            body,
+            delivery: SignedDelivery::new(),
         }
     }
 
     async fn receive(&self) {
         let received = self
             .receiver
-            .receive(&Method::POST, &self.uri, &self.headers, &self.body)
+            .receive(&Method::POST, &self.delivery.uri, &self.delivery.headers, &self.delivery.body)
             .await;
         match received {
             Ok(Received::Delivery(delivery)) => {
