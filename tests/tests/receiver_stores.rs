@@ -444,19 +444,20 @@ fn pending_url(instance: &Instance, path: &str) -> String {
     format!("http://{}{path}", instance.addr)
 }
 
+/// Creates a webhook whose target is `instance`, through its receiver; returns the webhook's gid.
+async fn create_webhook_for(fake: &FakeAsana, instance: &Instance) -> String {
+    let request = WebhookRequest::new(PROJECT, instance.target());
+    let created = fake.client().create_webhook_with_receiver(&instance.receiver, request).await.unwrap();
+    created.data.gid.unwrap()
+}
+
 #[tokio::test]
 async fn deliveries_answer_503_while_the_database_is_down_and_verify_when_it_is_back() {
     let mut server = PgServer::start().await;
     let fake = fake().await;
     let store = PgSecretStore::connect(&server.url()).await.unwrap();
     let mut instance = Instance::start(store, any_port()).await;
-    let request = WebhookRequest::new(PROJECT, instance.target());
-    let created = fake
-        .client()
-        .create_webhook_with_receiver(&instance.receiver, request)
-        .await
-        .unwrap();
-    let gid = created.data.gid.unwrap();
+    let gid = create_webhook_for(&fake, &instance).await;
     assert_eq!(fake.deliver(&gid, json!([])).await, StatusCode::OK);
     instance.next_delivery().await;
 
@@ -511,13 +512,7 @@ async fn a_database_that_stops_answering_is_a_503_and_is_used_again_when_it_answ
     let fake = fake().await;
     let store = PgSecretStore::connect(&through_proxy).await.unwrap();
     let mut instance = Instance::start(store, any_port()).await;
-    let request = WebhookRequest::new(PROJECT, instance.target());
-    let created = fake
-        .client()
-        .create_webhook_with_receiver(&instance.receiver, request)
-        .await
-        .unwrap();
-    let gid = created.data.gid.unwrap();
+    let gid = create_webhook_for(&fake, &instance).await;
     // Every connection of the pool in use, so that all of them hang below.
     let many = (0..20).map(|_| fake.deliver(&gid, json!([])));
     for status in futures_util::future::join_all(many).await {
