@@ -120,6 +120,41 @@ pub fn camel(name: &str) -> Option<TypeName> {
     Some(TypeName(camel))
 }
 
+/// Words that end the names of the schemas a resource is received as (`TaskCompact`, `TaskBase`,
+/// `TaskResponse`, `ProjectMembershipCompactResponse`).
+const RECEIVED_REPRESENTATION_WORDS: &[&str] = &["compact", "base", "response"];
+
+/// The lower-case words of a name (`ProjectMembershipCompact` -> `project`, `membership`, `compact`).
+pub fn words(name: &str) -> Vec<String> {
+    identifier_chars(name).to_snake_case().split('_').filter(|word| !word.is_empty()).map(str::to_owned).collect()
+}
+
+/// The words of a schema name without those naming a representation of the resource rather than the
+/// resource, so that its representations give the same words: the received ones' trailing `Compact`, `Base`
+/// and `Response` (`TaskCompact`, `ProjectMembershipCompactResponse`), else a sent one's trailing `Request`,
+/// `CreateRequest` or `UpdateRequest` (`CustomFieldCreateRequest`). `AccessRequestResponse` stays
+/// `AccessRequest`, and a name made only of such words keeps its first one.
+pub fn resource_words(name: &str) -> Vec<String> {
+    let mut words = words(name);
+    let ends_with = |words: &[String], candidates: &[&str]| words.len() > 1 && words.last().is_some_and(|word| candidates.contains(&word.as_str()));
+    let received = ends_with(&words, RECEIVED_REPRESENTATION_WORDS);
+    while ends_with(&words, RECEIVED_REPRESENTATION_WORDS) {
+        words.pop();
+    }
+    if !received && ends_with(&words, &["request"]) {
+        words.pop();
+        if ends_with(&words, &["create", "update"]) {
+            words.pop();
+        }
+    }
+    words
+}
+
+/// The type name made of `words`; `None` when they hold nothing identifier-like.
+pub fn camel_words<S: AsRef<str>>(words: &[S]) -> Option<TypeName> {
+    camel(&words.iter().map(AsRef::as_ref).collect::<Vec<_>>().join(" "))
+}
+
 /// Replaces everything but ASCII letters and digits by word breaks, so that `resource.name`, `X-Hook-Secret`
 /// and `état` all split into words heck understands.
 fn identifier_chars(name: &str) -> String {
@@ -155,6 +190,19 @@ mod tests {
         assert_eq!(camel_str("getWebhooks").as_deref(), Some("GetWebhooks"));
         assert_eq!(camel_str("Option").as_deref(), Some("Option_"));
         assert_eq!(camel_str("404").as_deref(), Some("N404"));
+    }
+
+    #[test]
+    fn resource_words_drop_what_names_a_representation() {
+        assert_eq!(resource_words("ProjectMembershipCompactResponse"), ["project", "membership"]);
+        assert_eq!(resource_words("CustomFieldCreateRequest"), ["custom", "field"]);
+        assert_eq!(resource_words("TaskBase"), ["task"]);
+        assert_eq!(resource_words("Request"), ["request"]);
+        assert_eq!(resource_words("AccessRequestResponse"), ["access", "request"]);
+        assert_eq!(resource_words("StatusUpdateCompact"), ["status", "update"]);
+        assert_eq!(resource_words("UpdateTimesheetApprovalStatusRequest"), ["update", "timesheet", "approval", "status"]);
+        assert_eq!(words("X-Hook-Secret"), ["x", "hook", "secret"]);
+        assert_eq!(camel_words(&["custom", "field"]).as_ref().map(TypeName::as_str), Some("CustomField"));
     }
 
     #[test]

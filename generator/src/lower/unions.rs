@@ -13,7 +13,7 @@ use super::{Context, Lowering, SchemaRef, pointer_of};
 use crate::docs;
 use crate::error::{Result, pointer_push};
 use crate::ir::{Shape, Tag, TypeName, TypeRef, Union, UnionVariant};
-use crate::names::camel;
+use crate::names::{self, camel};
 
 /// Properties that can tell Asana objects apart, in order of preference.
 const DISCRIMINATORS: &[&str] = &["resource_type", "resource_subtype"];
@@ -24,10 +24,10 @@ impl<'s> Lowering<'s> {
         if let Some(previous) = self.taken_names.insert(name.clone(), context.pointer.clone()) {
             return Err(self.error(&context.pointer, format!("the Rust type name `{name}` is already taken by {previous}")));
         }
+        let names = self.variant_names(members, keyword, &context.pointer)?;
         let mut variants: Vec<UnionVariant> = Vec::new();
-        for (index, member) in members.iter().enumerate() {
+        for ((index, member), variant) in members.iter().enumerate().zip(names) {
             let pointer = pointer_push(&pointer_push(&context.pointer, keyword), &index.to_string());
-            let variant = self.variant_name(member, &pointer)?;
             let member_context = Context::new(pointer.clone(), name.join(variant.as_str()), context.usage, context.property.as_deref());
             let ty = self.type_of(member.into(), &member_context)?;
             let shape = shape_of(&ty);
@@ -64,14 +64,23 @@ impl<'s> Lowering<'s> {
         Ok(TypeRef::Model(name))
     }
 
-    /// A member's variant name: the component's name, or for an inline member the kind of value it holds.
-    fn variant_name(&self, member: &ReferenceOr<Schema>, pointer: &str) -> Result<TypeName> {
-        let word = match member {
-            ReferenceOr::Reference { reference } => return self.component_name(reference)
-                .ok_or_else(|| self.error(pointer, format!("`{reference}` gives no Rust variant name"))),
-            ReferenceOr::Item(schema) => inline_variant_word(schema),
-        };
-        camel(word).ok_or_else(|| self.error(pointer, format!("`{word}` gives no Rust variant name")))
+    /// The variant names of a union's members, named by what tells them apart (see [`distinguishing_names`]).
+    fn variant_names(&self, members: &[ReferenceOr<Schema>], keyword: &str, pointer: &str) -> Result<Vec<TypeName>> {
+        let mut members_words = Vec::new();
+        for (index, member) in members.iter().enumerate() {
+            let words = match member {
+                ReferenceOr::Reference { reference } => {
+                    let name = self.component_name(reference).ok_or_else(|| {
+                        let pointer = pointer_push(&pointer_push(pointer, keyword), &index.to_string());
+                        self.error(&pointer, format!("`{reference}` gives no Rust variant name"))
+                    })?;
+                    MemberWords::Component(names::words(name.as_str()))
+                }
+                ReferenceOr::Item(schema) => MemberWords::Inline(inline_variant_word(schema)),
+            };
+            members_words.push(words);
+        }
+        Ok(distinguishing_names(&members_words))
     }
 
     /// A tag per object member: one property of [`DISCRIMINATORS`] that every member gives a different value;
@@ -124,6 +133,65 @@ impl<'s> Lowering<'s> {
     }
 }
 
+/// What names a union member: the words of its component's Rust name, or the kind of value an inline member
+/// holds.
+#[derive(Debug, Clone)]
+pub(super) enum MemberWords {
+    Component(Vec<String>),
+    Inline(&'static str),
+}
+
+/// Variant names for a union's members, named by what tells them apart, as typify names them. Component
+/// members lose the words that name a representation rather than a resource (`ProjectMembershipCompactResponse`
+/// -> `ProjectMembership`), then the words at the start or end that every component member shares, as long
+/// as each keeps one (`GoalMembership`, `ProjectMembership` -> `Goal`, `Project`). Inline members are named by
+/// the kind of value they hold (`Gid`, `Text`, `Object`, ...). When two members would get the same name, the
+/// union falls back to the names without shared words removed, then to the components' full names: the rule
+/// applies to the union as a whole, so one member added to the document renames the others only when it
+/// collides with them. Names still equal after that are the caller's error to report.
+pub(super) fn distinguishing_names(members: &[MemberWords]) -> Vec<TypeName> {
+    let full: Vec<Vec<String>> = members.iter().map(|member| match member {
+        MemberWords::Component(words) => words.clone(),
+        MemberWords::Inline(word) => vec![(*word).to_owned()],
+    }).collect();
+    let resources: Vec<Vec<String>> = members.iter().zip(&full).map(|(member, words)| match member {
+        MemberWords::Component(_) => names::resource_words(&words.join(" ")),
+        MemberWords::Inline(_) => words.clone(),
+    }).collect();
+    let components: Vec<usize> = members.iter().enumerate().filter(|(_, m)| matches!(m, MemberWords::Component(_))).map(|(i, _)| i).collect();
+    let mut shortest = resources.clone();
+    if components.len() > 1 {
+        let component_words: Vec<&Vec<String>> = components.iter().map(|&i| &resources[i]).collect();
+        let min_len = component_words.iter().map(|w| w.len()).min().unwrap_or(0);
+        let prefix = (0..min_len).take_while(|&n| component_words.iter().all(|w| w[n] == component_words[0][n])).count();
+        let suffix = (0..min_len).take_while(|&n| {
+            let at = |w: &Vec<String>| w[w.len() - 1 - n].clone();
+            component_words.iter().all(|w| at(w) == at(component_words[0]))
+        }).count();
+        // Each name keeps at least one word: a shared prefix is removed only if it leaves a word, and so is a
+        // shared suffix after it.
+        let prefix = if prefix < min_len { prefix } else { 0 };
+        let suffix = if prefix + suffix < min_len { suffix } else { 0 };
+        for &i in &components {
+            let words = &resources[i];
+            shortest[i] = words[prefix..words.len() - suffix].to_vec();
+        }
+    }
+    let as_names = |levels: &[Vec<String>]| -> Vec<Option<TypeName>> { levels.iter().map(|w| names::camel_words(w)).collect() };
+    let distinct = |names: &[Option<TypeName>]| {
+        names.iter().all(Option::is_some) && names.iter().enumerate().all(|(i, n)| !names[..i].contains(n))
+    };
+    let full_names = as_names(&full);
+    [as_names(&shortest), as_names(&resources)]
+        .into_iter()
+        .find(|names| distinct(names))
+        .unwrap_or(full_names)
+        .into_iter()
+        .zip(&full)
+        .map(|(name, words)| name.or_else(|| names::camel_words(words)).or_else(|| camel("member")).expect("`member` is an identifier"))
+        .collect()
+}
+
 /// What an inline member holds: `Gid` for a string whose example is a number (Asana's ids), else its type.
 fn inline_variant_word(schema: &Schema) -> &'static str {
     let is_gid = || schema.schema_data.example.as_ref().and_then(|e| e.as_str()).is_some_and(|e| !e.is_empty() && e.bytes().all(|b| b.is_ascii_digit()));
@@ -169,7 +237,48 @@ fn shape_word(shape: Shape) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::super::types::tests::lower_schemas;
+    use super::{MemberWords, distinguishing_names};
     use crate::ir::Shape;
+    use crate::names;
+
+    fn names_of(members: &[MemberWords]) -> Vec<String> {
+        distinguishing_names(members).iter().map(|name| name.as_str().to_owned()).collect()
+    }
+
+    fn component(name: &str) -> MemberWords {
+        MemberWords::Component(names::words(name))
+    }
+
+    #[test]
+    fn variants_are_named_by_what_tells_the_members_apart() {
+        let memberships = ["GoalMembershipCompact", "ProjectMembershipCompactResponse", "PortfolioMembershipCompactResponse", "CustomFieldMembershipCompact"];
+        assert_eq!(names_of(&memberships.map(component)), ["Goal", "Project", "Portfolio", "CustomField"]);
+        assert_eq!(names_of(&["WidgetAlpha", "WidgetBeta"].map(component)), ["Alpha", "Beta"]);
+        // Removing the shared words would leave a member without a name.
+        assert_eq!(names_of(&["RateCompact", "PlaceholderRateCompact"].map(component)), ["Rate", "PlaceholderRate"]);
+        // Inline members are named by their kind and take no part in the shared words.
+        assert_eq!(names_of(&[MemberWords::Inline("Gid"), component("CustomFieldCreateRequest")]), ["Gid", "CustomField"]);
+    }
+
+    #[test]
+    fn members_that_would_share_a_name_keep_their_full_names() {
+        assert_eq!(names_of(&["TaskCompact", "TaskResponse"].map(component)), ["TaskCompact", "TaskResponse"]);
+        assert_eq!(names_of(&[MemberWords::Inline("Text"), component("TextCompact")]), ["Text", "TextCompact"]);
+        // The rule holds for the whole union: the members that do not collide are renamed back too.
+        assert_eq!(
+            names_of(&["GoalMembershipCompact", "GoalMembershipResponse", "ProjectMembershipCompact"].map(component)),
+            ["GoalMembershipCompact", "GoalMembershipResponse", "ProjectMembershipCompact"]
+        );
+    }
+
+    #[test]
+    fn a_union_of_components_is_named_by_their_differences() {
+        let spec = members("user_membership").replace("Team", "TeamMembershipCompact").replace("User:", "UserMembershipResponse:").replace("schemas/User", "schemas/UserMembershipResponse");
+        let api = lower_schemas(&spec);
+        let union = api.unions.iter().find(|u| u.name == "ReceivedMembership").expect("union");
+        let variants: Vec<&str> = union.variants.iter().map(|v| v.name.as_str()).collect();
+        assert_eq!(variants, ["Team", "User"]);
+    }
 
     fn members(discriminating: &str) -> String {
         format!(
