@@ -2,14 +2,23 @@
 //!
 //! Values that give the same Rust name (`in-progress` and `in_progress`, `A` and `a`, `+1` and `-1`) still
 //! get distinct variants, each keeping its wire value: see [`distinct_variants`].
+//!
+//! Enums are named after the property that holds them, decided over the whole document: see [`enum_names`].
 
+use std::collections::{HashMap, HashSet};
+
+use indexmap::IndexMap;
 use openapiv3::Schema;
 
-use super::{Context, Lowering};
+use super::{Context, Lowering, MAX_DEPTH};
 use crate::docs;
 use crate::error::Result;
 use crate::ir::{EnumValue, StringEnum, TypeRef, Usage};
-use crate::names::{TypeName, camel};
+use crate::load::Node;
+use crate::names::{self, TypeName, camel};
+
+/// What makes two enum schemas the same Rust enum: the property holding them and their values.
+pub(super) type EnumKey = (String, Vec<String>);
 
 impl<'s> Lowering<'s> {
     /// The enum for a string schema listing `values`, made the first time the schema is met.
@@ -28,7 +37,7 @@ impl<'s> Lowering<'s> {
             self.widen_enum_usage(&ty, context.usage);
             return Ok(ty);
         }
-        let name = context.shared_name.clone();
+        let name = self.enum_names.get(&key).cloned().unwrap_or_else(|| context.shared_name.clone());
         if let Some(previous) = self.taken_names.insert(name.clone(), context.pointer.clone()) {
             return Err(self.error(&context.pointer, format!("the Rust type name `{name}` is already taken by {previous}")));
         }
@@ -69,6 +78,125 @@ impl<'s> Lowering<'s> {
         if let Some(string_enum) = self.enums.get_mut(name) {
             string_enum.usage = string_enum.usage.and(usage);
         }
+    }
+}
+
+/// Where the document first states an enum of component schemas, for naming it.
+struct EnumSite {
+    /// The words of the resource holding the property (`task` for `TaskCompact.resource_subtype`; `allocation
+    /// effort` for the `type` of `AllocationBase.effort`).
+    resource: Vec<String>,
+    /// The Rust name of the model holding the property (`TaskCompact`, `AllocationBaseEffort`).
+    owner: TypeName,
+    /// Whether the enum is the item type of a list property.
+    item: bool,
+}
+
+/// The Rust name of each enum stated in a component schema of the document (at any depth of properties,
+/// `allOf`/`oneOf`/`anyOf` members and list items), by [`EnumKey`]. Decided over the whole document, so a
+/// name does not depend on which operations are selected. An enum is named, by the first rule that gives it
+/// a name no other enum gets by the same rule and that no component schema has:
+/// 1. after its property alone (`approval_status` -> `ApprovalStatus`), when the document has one set of
+///    values for that property;
+/// 2. after the resource and the property (`TaskCompact.resource_subtype` -> `TaskResourceSubtype`), the
+///    resource being the schema stating those values with the fewest words (the first of those in document
+///    order), without the words naming a representation (`Compact`, `Base`, `Request`, ...; see
+///    [`names::resource_words`]);
+/// 3. after the full name of that schema and the property (`TaskCompactResourceSubtype`);
+///
+/// with `Item` appended for the items of a list. Names are then given in document order: an enum whose name
+/// an earlier one took by another rule moves to its next rule, and to a number after the third.
+pub(super) fn enum_names(schemas: Option<&Node>, component_names: &HashMap<String, TypeName>) -> HashMap<EnumKey, TypeName> {
+    let mut sites: IndexMap<EnumKey, EnumSite> = IndexMap::new();
+    if let Some(Node::Mapping(entries)) = schemas {
+        for (key, schema) in entries {
+            let Some(owner) = key.as_str().and_then(|name| component_names.get(name)) else { continue };
+            let resource = names::resource_words(owner.as_str());
+            collect_enums(schema, &resource, owner, None, 0, &mut sites);
+        }
+    }
+    let component_types: HashSet<&TypeName> = component_names.values().collect();
+    let rules: Vec<[Option<TypeName>; 3]> = sites.iter().map(|((property, _), site)| {
+        let item = |name: Option<TypeName>| name.map(|name| if site.item { name.join("Item") } else { name });
+        let property_words = names::words(property);
+        let mut resource = site.resource.clone();
+        if !resource.ends_with(&property_words) {
+            resource.extend(property_words);
+        }
+        [item(camel(property)), item(names::camel_words(&resource)), item(Some(site.owner.join(property)))]
+    }).collect();
+    let mut counts: Vec<HashMap<&TypeName, usize>> = vec![HashMap::new(); 3];
+    for names in &rules {
+        for (count, name) in counts.iter_mut().zip(names) {
+            if let Some(name) = name {
+                *count.entry(name).or_default() += 1;
+            }
+        }
+    }
+    let mut given: HashSet<TypeName> = HashSet::new();
+    let mut decided = HashMap::new();
+    for (key, names) in sites.keys().zip(&rules) {
+        let free = |name: &TypeName, given: &HashSet<TypeName>| !component_types.contains(name) && !given.contains(name);
+        let by_rule = names.iter().enumerate().find_map(|(rule, name)| {
+            name.as_ref().filter(|name| counts[rule][name] == 1 && free(name, &given))
+        });
+        let name = match by_rule {
+            Some(name) => name.clone(),
+            None => {
+                let Some(last) = names[2].as_ref() else { continue };
+                std::iter::once(last.clone())
+                    .chain((2_u64..).map(|n| last.join(&n.to_string())))
+                    .find(|name| free(name, &given))
+                    .expect("some number is free")
+            }
+        };
+        given.insert(name.clone());
+        decided.insert(key.clone(), name);
+    }
+    decided
+}
+
+/// Records the string enums of `schema` (the value of `property`, when it is one) and of the schemas inside it.
+fn collect_enums(schema: &Node, resource: &[String], owner: &TypeName, property: Option<(&str, bool)>, depth: usize, sites: &mut IndexMap<EnumKey, EnumSite>) {
+    if depth > MAX_DEPTH {
+        return;
+    }
+    if let (Some((property, item)), Some("string"), Some(values)) =
+        (property, schema.get("type").and_then(Node::as_str), schema.get("enum").and_then(Node::as_sequence))
+    {
+        let values: Vec<String> = values.iter().filter_map(Node::as_str).map(str::to_owned).collect();
+        if !values.is_empty() {
+            let site = EnumSite { resource: resource.to_vec(), owner: owner.clone(), item };
+            // The most general schema stating the enum names it (`PortfolioMembershipCompact` rather than an
+            // earlier `DeprecatedPortfolioMembershipCompact`): the one with the fewest words, first in order.
+            match sites.entry((property.to_owned(), values)) {
+                indexmap::map::Entry::Occupied(mut first) if first.get().resource.len() > site.resource.len() => *first.get_mut() = site,
+                indexmap::map::Entry::Occupied(_) => {}
+                indexmap::map::Entry::Vacant(entry) => {
+                    entry.insert(site);
+                }
+            }
+        }
+    }
+    // The properties of an object that is itself a property's value belong to a model named after both.
+    let (inner_resource, inner_owner) = match property {
+        Some((property, _)) => ([resource, &names::words(property)].concat(), owner.join(property)),
+        None => (resource.to_vec(), owner.clone()),
+    };
+    if let Some(Node::Mapping(properties)) = schema.get("properties") {
+        for (name, value) in properties {
+            if let Some(name) = name.as_str() {
+                collect_enums(value, &inner_resource, &inner_owner, Some((name, false)), depth + 1, sites);
+            }
+        }
+    }
+    for keyword in ["allOf", "oneOf", "anyOf"] {
+        for member in schema.get(keyword).and_then(Node::as_sequence).unwrap_or_default() {
+            collect_enums(member, resource, owner, property, depth + 1, sites);
+        }
+    }
+    if let Some(items) = schema.get("items") {
+        collect_enums(items, resource, owner, property.map(|(property, _)| (property, true)), depth + 1, sites);
     }
 }
 
@@ -190,13 +318,65 @@ mod tests {
         let status = &field(model(&api, "Received"), "status").ty;
         assert_eq!(status, &field(model(&api, "Sent"), "status").ty);
         let TypeRef::Enum(status) = status else { panic!("{status:?}") };
-        assert_eq!(status, "BaseStatus");
+        assert_eq!(status, "Status");
         let find = |name: &str| api.enums.iter().find(|e| e.name == name).unwrap_or_else(|| panic!("no enum {name}"));
-        assert_eq!(find("BaseStatus").usage, Usage::Both);
-        assert_eq!(find("SentPriority").usage, Usage::Request);
-        assert_eq!(find("ReceivedHealth").unknown_variant, "UnknownValue");
-        let health: Vec<(&str, &str)> = find("ReceivedHealth").values.iter().map(|v| (v.variant.as_str(), v.wire.as_str())).collect();
+        assert_eq!(find("Status").usage, Usage::Both);
+        assert_eq!(find("Priority").usage, Usage::Request);
+        assert_eq!(find("Health").unknown_variant, "UnknownValue");
+        let health: Vec<(&str, &str)> = find("Health").values.iter().map(|v| (v.variant.as_str(), v.wire.as_str())).collect();
         assert_eq!(health, [("Unknown", "unknown"), ("Good", "good"), ("Empty", "")]);
         assert_eq!(api.enums.len(), 3);
+    }
+
+    /// The enum type of `property` in `model`.
+    fn enum_of(api: &crate::ir::Api, model_name: &str, property: &str) -> String {
+        match &field(model(api, model_name), property).ty {
+            TypeRef::Enum(name) => name.as_str().to_owned(),
+            TypeRef::List(item) => match item.as_ref() {
+                TypeRef::Enum(name) => name.as_str().to_owned(),
+                other => panic!("{other:?}"),
+            },
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn enums_are_named_after_their_property_then_their_resource_then_their_schema() {
+        let api = lower_schemas(
+            "    TaskCompact:
+      type: object
+      properties:
+        resource_subtype: {type: string, enum: [default_task, milestone]}
+        color: {type: string, enum: [red]}
+    TaskBase:
+      allOf:
+        - $ref: '#/components/schemas/TaskCompact'
+        - type: object
+          properties:
+            approval_status: {type: string, enum: [pending, approved]}
+            color: {type: string, enum: [blue]}
+            tags: {type: array, items: {type: string, enum: [a, b]}}
+    ProjectCompact: {type: object, properties: {resource_subtype: {type: string, enum: [default_project]}, status: {type: string, enum: [on, off]}}}
+    Status: {type: object, properties: {text: {type: string}}}
+    Sent:
+      allOf:
+        - $ref: '#/components/schemas/TaskBase'
+        - type: object
+          properties:
+            resource_subtype: {type: string, enum: [default_task, milestone]}
+    Received: {type: object, properties: {project: {$ref: '#/components/schemas/ProjectCompact'}, task: {$ref: '#/components/schemas/TaskBase'}}}
+",
+        );
+        // One set of values for the property in the whole document: the property's name.
+        assert_eq!(enum_of(&api, "Sent", "approval_status"), "ApprovalStatus");
+        assert_eq!(enum_of(&api, "Sent", "tags"), "TagsItem");
+        // Several sets: the resource's name without `Compact`/`Base`, the same type on both sides.
+        assert_eq!(enum_of(&api, "Sent", "resource_subtype"), "TaskResourceSubtype");
+        assert_eq!(enum_of(&api, "TaskBase", "resource_subtype"), "TaskResourceSubtype");
+        assert_eq!(enum_of(&api, "ProjectCompact", "resource_subtype"), "ProjectResourceSubtype");
+        // A component schema keeps its name: the enum moves to the next rule.
+        assert_eq!(enum_of(&api, "ProjectCompact", "status"), "ProjectStatus");
+        // Two sets of one resource: the schemas' full names.
+        assert_eq!(enum_of(&api, "TaskBase", "color"), "TaskBaseColor");
     }
 }

@@ -207,7 +207,9 @@ struct Lowering<'s> {
     /// Pointer of an enum schema -> its enum, so that a schema merged into several models gives one enum.
     enums_by_pointer: HashMap<String, TypeName>,
     /// (property name, values) -> its enum, so that an enum restated elsewhere is the same type.
-    enums_by_values: HashMap<(String, Vec<String>), TypeName>,
+    enums_by_values: HashMap<enums::EnumKey, TypeName>,
+    /// The name of each enum of the document's component schemas: see [`enums::enum_names`].
+    enum_names: HashMap<enums::EnumKey, TypeName>,
     unions: BTreeMap<TypeName, Union>,
     /// (`$ref`, usage of the view) -> the type it lowers to (a model name or an inlined primitive).
     component_types: HashMap<(String, Usage), TypeRef>,
@@ -232,6 +234,8 @@ struct Lowering<'s> {
 
 impl<'s> Lowering<'s> {
     fn new(selection: &'s Selection<'s>) -> Self {
+        let component_names = component_names(selection);
+        let enum_names = enums::enum_names(selection.document.get("/components/schemas"), &component_names);
         Lowering {
             selection,
             models: BTreeMap::new(),
@@ -243,7 +247,8 @@ impl<'s> Lowering<'s> {
             same_both_ways: HashMap::new(),
             usages: HashMap::new(),
             taken_names: HashMap::new(),
-            component_names: component_names(selection),
+            component_names,
+            enum_names,
             opt_field_sets: Vec::new(),
             merging: Vec::new(),
             inline_models: Vec::new(),

@@ -616,7 +616,7 @@ pub(super) mod tests {
         assert_eq!(field(received, "upper").ty, TypeRef::Model(crate::names::camel("Widget").unwrap()));
         field(model(&api, "Widget"), "size");
         let TypeRef::Enum(colour) = &field(model(&api, "Widget2"), "colour").ty else { panic!("an enum") };
-        assert_eq!(colour, "Widget2Colour");
+        assert_eq!(colour, "Colour");
     }
 
     #[test]
