@@ -1,12 +1,15 @@
 //! The rustdoc of the whole API (`spec/codegen-all-tags.toml`), generated from the current upstream document
 //! and each historical one, reads as written for a Rust user: no HTML shown as escaped text, each operation's
 //! OAuth scopes said once, no sent model describing what reading the full object takes, and no doc that only
-//! restates a name. Generation alone is checked here (fast); `whole_api.rs` compiles the output.
+//! restates a name. Its type names read as chosen: no union variant repeating the name of the type it holds
+//! (`MembershipCompact::GoalMembershipCompact`), and no enum a request takes named after a `Compact` or `Base`
+//! schema. Generation alone is checked here (fast); `whole_api.rs` compiles the output.
 
 use std::fs;
 use std::path::PathBuf;
+use std::sync::OnceLock;
 
-use generator::ir::{Api, Usage};
+use generator::ir::{Api, TypeRef, Usage};
 use xtask::codegen::read_config;
 use xtask::project_root;
 
@@ -18,8 +21,13 @@ const HTML_ELEMENTS: &[&str] = &[
 ];
 
 /// Each distinct upstream document (the newest historical one is the current one again), with the IR and the
-/// rendered files of the whole API.
-fn whole_api_outputs() -> Vec<(String, Api, generator::Generated)> {
+/// rendered files of the whole API; generated once for all the tests of this file.
+fn whole_api_outputs() -> &'static [(String, Api, generator::Generated)] {
+    static OUTPUTS: OnceLock<Vec<(String, Api, generator::Generated)>> = OnceLock::new();
+    OUTPUTS.get_or_init(generate_whole_api)
+}
+
+fn generate_whole_api() -> Vec<(String, Api, generator::Generated)> {
     let missing = |missing: xtask::upstream::Missing| -> ! {
         panic!("{missing}. This test generates the whole API from each of Asana's documents.")
     };
@@ -104,7 +112,7 @@ fn whole_api_docs_render_html_state_scopes_once_and_describe_every_item() {
     let mut problems: Vec<String> = Vec::new();
     let outputs = whole_api_outputs();
     assert!(outputs.len() >= 3, "the current document and at least two older ones");
-    for (name, api, generated) in &outputs {
+    for (name, api, generated) in outputs {
         for file in generated.files.iter().filter(|file| file.path.ends_with(".rs")) {
             for (line, doc) in doc_blocks(&file.contents) {
                 let place = format!("{name}: {}:{line}", file.path);
@@ -132,8 +140,62 @@ fn whole_api_docs_render_html_state_scopes_once_and_describe_every_item() {
     assert!(problems.is_empty(), "{} problems in the whole API's docs:\n{}", problems.len(), problems.join("\n"));
 }
 
+/// The enum types that a model's field holds, through lists and maps.
+fn enums_in(ty: &TypeRef) -> Option<&generator::ir::TypeName> {
+    match ty {
+        TypeRef::Enum(name) => Some(name),
+        TypeRef::List(item) | TypeRef::Map(item) => enums_in(item),
+        _ => None,
+    }
+}
+
+/// Whether the enum `name` of the property `property` is named after a schema for one representation of a
+/// resource (`TaskCompact`, `RbacRoleBase`): `Compact` or `Base` is among its words, not counting those of the
+/// property (`base_role_type`) nor the words inside another one (`Database`).
+fn names_a_representation(name: &str, property: &str) -> bool {
+    let starts: Vec<usize> = name.char_indices().filter(|(_, c)| c.is_ascii_uppercase()).map(|(at, _)| at).chain([name.len()]).collect();
+    let mut words: Vec<String> = starts.windows(2).map(|word| name[word[0]..word[1]].to_ascii_lowercase()).collect();
+    if words.last().is_some_and(|word| word == "item") {
+        words.pop();
+    }
+    let property: Vec<String> = property.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_ascii_lowercase).collect();
+    if words.ends_with(&property) {
+        words.truncate(words.len() - property.len());
+    }
+    words.iter().any(|word| word == "compact" || word == "base")
+}
+
+#[test]
+fn whole_api_type_names_say_what_tells_values_apart() {
+    let mut problems: Vec<String> = Vec::new();
+    for (name, api, _) in whole_api_outputs() {
+        for union in &api.unions {
+            for variant in &union.variants {
+                if matches!(&variant.ty, TypeRef::Model(ty) if *ty == variant.name) {
+                    problems.push(format!("{name}: union `{}` repeats its member's full name in the variant `{}`", union.name, variant.name));
+                }
+            }
+        }
+        for model in api.models.iter().filter(|model| model.usage.is_sent()) {
+            for field in &model.fields {
+                if let Some(ty) = enums_in(&field.ty).filter(|ty| names_a_representation(ty.as_str(), &field.json_name)) {
+                    problems.push(format!("{name}: request model `{}` field `{}` takes the enum `{ty}`", model.name, field.json_name));
+                }
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{} problems in the whole API's type names:\n{}", problems.len(), problems.join("\n"));
+}
+
 #[test]
 fn the_checks_find_what_they_look_for() {
+    assert!(names_a_representation("TaskCompactResourceSubtype", "resource_subtype"));
+    assert!(names_a_representation("TaskBaseApprovalStatus", "approval_status"));
+    assert!(names_a_representation("RbacRoleBaseBaseRoleType", "base_role_type"));
+    assert!(names_a_representation("CustomFieldCompactInputRestrictionsItem", "input_restrictions"));
+    assert!(!names_a_representation("BaseRoleType", "base_role_type"));
+    assert!(!names_a_representation("DatabaseKind", "kind"));
+    assert!(!names_a_representation("TaskResourceSubtype", "resource_subtype"));
     assert_eq!(escaped_html("a \\<table>\\<tr>"), Some("\\<table>\\<tr>".to_owned()));
     assert_eq!(escaped_html("see \\</td> x"), Some("\\</td> x".to_owned()));
     assert_eq!(escaped_html("takes Vec\\<String> and \\<PARAM>"), None);
