@@ -156,8 +156,16 @@ fn decoding_doc(union: &Union) -> String {
 }
 
 fn variant_doc(variant: &UnionVariant) -> String {
+    // Variants are named by what tells them apart, not by the type they hold: the doc names that type.
     match &variant.tag {
-        Some(tag) => format!("An object whose {} is {}.", docs::code_span(&tag.property), docs::code_span(&tag.value)),
+        Some(tag) => match &variant.ty {
+            TypeRef::Model(model) => format!(
+                "The [`{model}`] form: an object whose {} is {}.",
+                docs::code_span(&tag.property),
+                docs::code_span(&tag.value)
+            ),
+            _ => format!("An object whose {} is {}.", docs::code_span(&tag.property), docs::code_span(&tag.value)),
+        },
         None => match &variant.ty {
             TypeRef::Model(model) => format!("The [`{model}`] form."),
             _ => match variant.shape {
