@@ -364,7 +364,11 @@ mod tests {
         - type: object
           properties:
             resource_subtype: {type: string, enum: [default_task, milestone]}
-    Received: {type: object, properties: {project: {$ref: '#/components/schemas/ProjectCompact'}, task: {$ref: '#/components/schemas/TaskBase'}}}
+    Thing:
+      allOf:
+        - {type: object, properties: {kind: {type: string, enum: [a]}}}
+        - {type: object, properties: {kind: {type: string, enum: [b]}}}
+    Received: {type: object, properties: {project: {$ref: '#/components/schemas/ProjectCompact'}, task: {$ref: '#/components/schemas/TaskBase'}, thing: {$ref: '#/components/schemas/Thing'}}}
 ",
         );
         // One set of values for the property in the whole document: the property's name.
@@ -378,5 +382,7 @@ mod tests {
         assert_eq!(enum_of(&api, "ProjectCompact", "status"), "ProjectStatus");
         // Two sets of one resource: the schemas' full names.
         assert_eq!(enum_of(&api, "TaskBase", "color"), "TaskBaseColor");
+        // Two sets stated by one schema: the later one numbered.
+        assert_eq!(enum_of(&api, "Thing", "kind"), "ThingKind2");
     }
 }
