@@ -4,6 +4,7 @@
 
 use std::future::Future;
 
+use http::{HeaderMap, Method, Uri};
 use serde_json::Value;
 
 use super::{EventId, InboxEvent};
@@ -49,6 +50,34 @@ pub trait EventInbox: Clone + Send + Sync + 'static {
     /// [`StoreError`] if the inbox could not be written; the events stay and are handed out
     /// again.
     fn ack(&self, ids: Vec<EventId>) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Answers one webhook request as [`Receiver::receive`] does, except that a verified
+    /// delivery's events are committed to the inbox before it returns: answer with the
+    /// returned response (`200`), or with [`ReceiveError::response`].
+    ///
+    /// # Errors
+    ///
+    /// As [`Receiver::receive`]; [`ReceiveError::InboxFull`] when the inbox is at its bounds
+    /// and [`ReceiveError::Store`] when it could not be written (both `503`).
+    fn receive(
+        &self,
+        receiver: &Receiver,
+        method: &Method,
+        uri: &Uri,
+        headers: &HeaderMap,
+        body: &[u8],
+    ) -> impl Future<Output = Result<http::Response<()>, ReceiveError>> + Send {
+        async move {
+            if method != Method::POST {
+                return Err(ReceiveError::MethodNotAllowed(method.clone()));
+            }
+            if body.len() > receiver.body_limit() {
+                return Err(receiver.too_large());
+            }
+            let head = receiver.head(method, uri, headers).await?;
+            complete(self, receiver, head, body).await
+        }
+    }
 }
 
 /// Answers one webhook request whose body is read: handshakes as the receiver does; a

@@ -299,14 +299,7 @@ impl Inbox {
         headers: &HeaderMap,
         body: &[u8],
     ) -> Result<http::Response<()>, ReceiveError> {
-        if method != Method::POST {
-            return Err(ReceiveError::MethodNotAllowed(method.clone()));
-        }
-        if body.len() > receiver.body_limit() {
-            return Err(receiver.too_large());
-        }
-        let head = receiver.head(method, uri, headers).await?;
-        event_inbox::complete(self, receiver, head, body).await
+        EventInbox::receive(self, receiver, method, uri, headers, body).await
     }
 
     /// Commits the `events` of a verified delivery sent to `target`.

@@ -15,9 +15,7 @@ use super::{
 };
 use crate::runtime::receiver::delivery::UndecodedEvent;
 use crate::runtime::receiver::postgres::{OPERATION_TIMEOUT, bounded, client, pg_error, pool};
-use http::{HeaderMap, Method, Uri};
-
-use crate::runtime::receiver::{ReceiveError, Receiver, StoreError};
+use crate::runtime::receiver::{ReceiveError, StoreError};
 
 /// The tables, created at [`PgInboxBuilder::connect`] if missing, under the advisory lock the
 /// secret store takes for the same reason (concurrent `CREATE ... IF NOT EXISTS` can collide).
@@ -187,8 +185,9 @@ impl PgInboxBuilder {
 /// It keeps the embedded inbox's guarantees, across replicas:
 ///
 /// - **Committed before the `200`**: a delivery's events are in a committed transaction before
-///   [`receive`](Self::receive) (or the route) answers. **Group commit**: one writer task per
+///   the route (or [`EventInbox::receive`]) answers. **Group commit**: one writer task per
 ///   replica commits the deliveries waiting for it (up to 256) in one transaction.
+///   [`EventInbox::receive`] and the route (`axum::inbox_router`) take a `PgInbox`.
 /// - **At least once, one consumer at a time**: [`next_batch`](Self::next_batch) leases events
 ///   with `SELECT ... FOR UPDATE SKIP LOCKED` and a lease (`leased_until`, the
 ///   [visibility timeout](PgInboxBuilder::visibility_timeout)), so two consumers, on one
@@ -268,32 +267,6 @@ impl PgInbox {
     /// As [`PgInboxBuilder::connect`].
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
         Self::builder().connect(url).await
-    }
-
-    /// Answers one webhook request as [`Receiver::receive`] does, except that a verified
-    /// delivery's events are committed to the inbox before it returns: answer with the
-    /// returned response (`200`), or with [`ReceiveError::response`].
-    ///
-    /// # Errors
-    ///
-    /// As [`Receiver::receive`]; [`ReceiveError::InboxFull`] when the inbox is at its bounds and
-    /// [`ReceiveError::Store`] when it could not be written (both `503`).
-    pub async fn receive(
-        &self,
-        receiver: &Receiver,
-        method: &Method,
-        uri: &Uri,
-        headers: &HeaderMap,
-        body: &[u8],
-    ) -> Result<http::Response<()>, ReceiveError> {
-        if method != Method::POST {
-            return Err(ReceiveError::MethodNotAllowed(method.clone()));
-        }
-        if body.len() > receiver.body_limit() {
-            return Err(receiver.too_large());
-        }
-        let head = receiver.head(method, uri, headers).await?;
-        super::complete(self, receiver, head, body).await
     }
 
     /// How many events are in the inbox, on every replica, not yet acknowledged.
