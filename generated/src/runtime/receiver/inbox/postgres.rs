@@ -234,11 +234,35 @@ struct Inner {
     visibility_timeout: Duration,
 }
 
-/// The bounds, as the database counts them.
-#[derive(Clone, Copy)]
-struct Bounds {
+/// Events and bytes: in the inbox, in a delivery, or at most.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Totals {
     events: i64,
     bytes: i64,
+}
+
+/// The bounds, as the database counts them.
+type Bounds = Totals;
+
+/// Which deliveries of `sizes`, in order, fit in an inbox holding `totals` without going over
+/// `bounds` (one that does not fit is refused, and later smaller ones may still fit); and the
+/// totals once the accepted ones are in.
+fn admit(mut totals: Totals, sizes: &[Totals], bounds: Bounds) -> (Vec<bool>, Totals) {
+    let accepted = sizes
+        .iter()
+        .map(|size| {
+            let events = totals.events.checked_add(size.events);
+            let bytes = totals.bytes.checked_add(size.bytes);
+            match (events, bytes) {
+                (Some(events), Some(bytes)) if events <= bounds.events && bytes <= bounds.bytes => {
+                    totals = Totals { events, bytes };
+                    true
+                }
+                _ => false,
+            }
+        })
+        .collect();
+    (accepted, totals)
 }
 
 /// The events of one delivery, for the writer, and where to say whether they were committed.
@@ -513,19 +537,24 @@ async fn commit(pool: &Pool, group: &[Append], bounds: Bounds) -> Result<Vec<boo
         )
         .await
         .map_err(pg_error(what))?;
-    let (mut events, mut bytes): (i64, i64) = (totals.get(0), totals.get(1));
-    let mut accepted = Vec::with_capacity(group.len());
+    let totals = Totals {
+        events: totals.get(0),
+        bytes: totals.get(1),
+    };
+    let deliveries: Vec<Totals> = group
+        .iter()
+        .map(|append| Totals {
+            events: i64::try_from(append.events.len()).unwrap_or(i64::MAX),
+            bytes: append.bytes,
+        })
+        .collect();
+    let (accepted, Totals { events, bytes }) = admit(totals, &deliveries, bounds);
     let (mut targets, mut positions, mut jsons, mut sizes) = (vec![], vec![], vec![], vec![]);
-    for append in group {
-        let count = i64::try_from(append.events.len()).unwrap_or(i64::MAX);
-        let fits = events.saturating_add(count) <= bounds.events
-            && bytes.saturating_add(append.bytes) <= bounds.bytes;
-        accepted.push(fits);
-        if !fits {
-            continue;
-        }
-        events += count;
-        bytes += append.bytes;
+    for (append, _) in group
+        .iter()
+        .zip(&accepted)
+        .filter(|(_, accepted)| **accepted)
+    {
         for (position, event) in append.events.iter().enumerate() {
             targets.push(append.target.as_str());
             positions.push(i32::try_from(position).unwrap_or(i32::MAX));
@@ -559,5 +588,43 @@ impl fmt::Debug for PgInbox {
             .field("max_bytes", &self.inner.max_bytes)
             .field("visibility_timeout", &self.inner.visibility_timeout)
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Totals, admit};
+
+    fn totals(events: i64, bytes: i64) -> Totals {
+        Totals { events, bytes }
+    }
+
+    #[test]
+    fn deliveries_are_admitted_in_order_while_they_fit() {
+        let bounds = totals(5, 1000);
+        let sizes = [totals(2, 100), totals(3, 100), totals(1, 10)];
+        let (accepted, after) = admit(totals(0, 0), &sizes, bounds);
+        assert_eq!(accepted, [true, true, false]);
+        assert_eq!(after, totals(5, 200));
+    }
+
+    #[test]
+    fn a_delivery_over_either_bound_is_refused_and_a_smaller_one_after_it_fits() {
+        let bounds = totals(10, 100);
+        let sizes = [totals(1, 95), totals(1, 10), totals(1, 5), totals(20, 1)];
+        let (accepted, after) = admit(totals(0, 0), &sizes, bounds);
+        assert_eq!(accepted, [true, false, true, false]);
+        assert_eq!(after, totals(2, 100));
+    }
+
+    #[test]
+    fn counts_near_the_integer_limit_do_not_overflow() {
+        let (accepted, after) = admit(
+            totals(i64::MAX - 1, 0),
+            &[totals(i64::MAX, 1)],
+            totals(i64::MAX, i64::MAX),
+        );
+        assert_eq!(accepted, [false]);
+        assert_eq!(after, totals(i64::MAX - 1, 0));
     }
 }
