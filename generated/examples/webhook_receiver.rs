@@ -20,6 +20,13 @@
 //! - `WEBHOOK_STATE_DIR`: where the receiver keeps webhook secrets and its inbox across
 //!   restarts (`./webhook-state` by default). When it already holds the target's secret, the webhook
 //!   was created by an earlier run and is not created again.
+//! - `WEBHOOK_DATABASE_URL`: a PostgreSQL connection string (feature `postgres`). When set,
+//!   the secrets and the inbox are kept in that database instead of `WEBHOOK_STATE_DIR`, so
+//!   several replicas of this service can serve one target behind a load balancer, each
+//!   consuming events from the shared inbox.
+//! - `WEBHOOK_VISIBILITY_SECS`: how long an event handed to the printing loop may stay
+//!   unacknowledged before it is handed out again (60 by default); with PostgreSQL, how soon
+//!   another replica takes over the events of one that died.
 //! - `WEBHOOK_WORK_MS`: milliseconds spent on each event as if handling it (0 by default), to
 //!   try a consumer slower than the deliveries: events wait in the inbox, and Asana gets its
 //!   `200` all the same.
@@ -50,15 +57,17 @@ fn main() -> std::process::ExitCode {
 #[cfg(all(feature = "receiver", feature = "axum"))]
 mod service {
     use std::env;
+    use std::time::Duration;
 
     use asana_client::Client;
     use asana_client::models::WebhookRequest;
     use asana_client::receiver::axum::inbox_router;
-    use asana_client::receiver::{Inbox, InboxEvent, Receiver, target_key};
+    use asana_client::receiver::{EventInbox, Inbox, InboxEvent, Receiver, target_key};
 
     const USAGE: &str = "usage: webhook_receiver RESOURCE_GID PUBLIC_TARGET_URL [LISTEN_ADDRESS]
 environment: ASANA_TOKEN (required), ASANA_BASE_URL (default https://app.asana.com/api/1.0),
-WEBHOOK_STATE_DIR (default ./webhook-state)";
+WEBHOOK_STATE_DIR (default ./webhook-state), WEBHOOK_DATABASE_URL (secrets and inbox in PostgreSQL),
+WEBHOOK_VISIBILITY_SECS (default 60), WEBHOOK_WORK_MS (default 0)";
 
     pub(super) async fn run() -> Result<(), String> {
         let mut args = env::args().skip(1);
@@ -83,72 +92,154 @@ WEBHOOK_STATE_DIR (default ./webhook-state)";
         // The route is the target's path: the receiver matches targets by path and query.
         let key = target_key(&target).map_err(|error| error.to_string())?;
         let path = key.split('?').next().unwrap_or("/").to_owned();
+        let work = Duration::from_millis(number("WEBHOOK_WORK_MS", 0)?);
+        let visibility = Duration::from_secs(number("WEBHOOK_VISIBILITY_SECS", 60)?);
+        let service = Service {
+            client,
+            resource,
+            target,
+            path,
+            listen,
+            work,
+        };
+        if let Ok(url) = env::var("WEBHOOK_DATABASE_URL") {
+            return in_postgres(service, &url, visibility).await;
+        }
         let state = env::var("WEBHOOK_STATE_DIR").unwrap_or_else(|_| "webhook-state".to_owned());
         let receiver = Receiver::open(&state).map_err(|error| error.to_string())?;
-        let work = match env::var("WEBHOOK_WORK_MS") {
-            Ok(ms) => ms
-                .parse()
-                .map_err(|_| format!("WEBHOOK_WORK_MS: `{ms}` is not a number of milliseconds"))?,
-            Err(_) => 0,
-        };
-        let work = std::time::Duration::from_millis(work);
-        let inbox = Inbox::open(&state).map_err(|error| error.to_string())?;
+        let inbox = Inbox::builder(&state)
+            .and_then(|inbox| inbox.visibility_timeout(visibility).open())
+            .map_err(|error| error.to_string())?;
         let waiting = inbox.len();
         if waiting > 0 {
             println!("{waiting} events from an earlier run wait in the inbox");
         }
-        let app: axum::Router = inbox_router(receiver.clone(), &path, inbox.clone());
-        let listener = tokio::net::TcpListener::bind(&listen)
-            .await
-            .map_err(|error| format!("cannot listen on {listen}: {error}"))?;
-        println!("listening on {listen}, route POST {path}");
-        let server = tokio::spawn(async move { axum::serve(listener, app).await });
+        service.serve(receiver, inbox, &state).await
+    }
 
-        let known = receiver
-            .secret(&target)
+    #[cfg(feature = "postgres")]
+    async fn in_postgres(service: Service, url: &str, visibility: Duration) -> Result<(), String> {
+        use asana_client::receiver::{PgInbox, PgSecretStore};
+
+        let store = PgSecretStore::connect(url)
             .await
             .map_err(|error| error.to_string())?;
-        if known.is_some() {
-            println!("the secret of {target} is in {state}: webhook created by an earlier run");
-        } else {
-            // The server is up before the create call, which waits for Asana's handshake.
-            let created = client
-                .create_webhook_with_receiver(&receiver, WebhookRequest::new(resource, target))
-                .await
-                .map_err(|error| format!("creating the webhook failed: {error}"))?;
-            println!(
-                "webhook {} created; its secret is kept in {state}",
-                created.data.gid.as_deref().unwrap_or("?")
-            );
+        let receiver = Receiver::builder(store).build();
+        let inbox = PgInbox::builder()
+            .visibility_timeout(visibility)
+            .connect(url)
+            .await
+            .map_err(|error| error.to_string())?;
+        let waiting = inbox.len().await.map_err(|error| error.to_string())?;
+        if waiting > 0 {
+            println!("{waiting} events wait in the shared inbox");
         }
+        service.serve(receiver, inbox, "the database").await
+    }
 
-        // Asana got its 200 once the events were in the inbox; they leave the inbox once
-        // printed and acknowledged here.
-        let consume = async {
-            let failed: asana_client::receiver::StoreError = loop {
-                let batch = match inbox.next_batch(256).await {
-                    Ok(batch) => batch,
-                    Err(error) => break error,
-                };
-                for event in &batch {
-                    if !work.is_zero() {
-                        tokio::time::sleep(work).await;
+    #[cfg(not(feature = "postgres"))]
+    async fn in_postgres(_: Service, _: &str, _: Duration) -> Result<(), String> {
+        Err(
+            "WEBHOOK_DATABASE_URL needs the `postgres` feature: add `--features postgres`"
+                .to_owned(),
+        )
+    }
+
+    /// The environment variable `name`, a whole number, or `default` when it is not set.
+    fn number(name: &str, default: u64) -> Result<u64, String> {
+        match env::var(name) {
+            Ok(value) => value
+                .parse()
+                .map_err(|_| format!("{name}: `{value}` is not a whole number")),
+            Err(_) => Ok(default),
+        }
+    }
+
+    /// What the service needs besides where it keeps its state.
+    struct Service {
+        client: Client,
+        resource: String,
+        target: String,
+        path: String,
+        listen: String,
+        work: Duration,
+    }
+
+    impl Service {
+        /// Serves the route, creates the webhook unless `receiver` has its secret (kept in
+        /// `kept_in`), and prints events from `inbox` until stopped.
+        async fn serve(
+            self,
+            receiver: Receiver,
+            inbox: impl EventInbox,
+            kept_in: &str,
+        ) -> Result<(), String> {
+            let Self {
+                client,
+                resource,
+                target,
+                path,
+                listen,
+                work,
+            } = self;
+            let app: axum::Router = inbox_router(receiver.clone(), &path, inbox.clone());
+            let listener = tokio::net::TcpListener::bind(&listen)
+                .await
+                .map_err(|error| format!("cannot listen on {listen}: {error}"))?;
+            println!("listening on {listen}, route POST {path}");
+            let server = tokio::spawn(async move { axum::serve(listener, app).await });
+
+            let known = receiver
+                .secret(&target)
+                .await
+                .map_err(|error| error.to_string())?;
+            if known.is_some() {
+                println!(
+                    "the secret of {target} is in {kept_in}: webhook created by an earlier run"
+                );
+            } else {
+                // The server is up before the create call, which waits for Asana's handshake.
+                let created = client
+                    .create_webhook_with_receiver(&receiver, WebhookRequest::new(resource, target))
+                    .await
+                    .map_err(|error| format!("creating the webhook failed: {error}"))?;
+                println!(
+                    "webhook {} created; its secret is kept in {kept_in}",
+                    created.data.gid.as_deref().unwrap_or("?")
+                );
+            }
+
+            // Asana got its 200 once the events were in the inbox; they leave the inbox once
+            // printed and acknowledged here.
+            let consume = async {
+                let failed: asana_client::receiver::StoreError = loop {
+                    let batch = match inbox.next_batch(256).await {
+                        Ok(batch) => batch,
+                        Err(error) => break error,
+                    };
+                    for event in &batch {
+                        if !work.is_zero() {
+                            tokio::time::sleep(work).await;
+                        }
+                        print_event(event);
                     }
-                    print_event(event);
-                }
-                if let Err(error) = inbox.ack(batch.iter().map(|event| event.id)).await {
-                    break error;
-                }
+                    if let Err(error) = inbox
+                        .ack(batch.iter().map(|event| event.id).collect())
+                        .await
+                    {
+                        break error;
+                    }
+                };
+                failed
             };
-            failed
-        };
-        tokio::select! {
-            failed = consume => Err(format!("webhook inbox failed: {failed}")),
-            served = server => match served {
-                Ok(Ok(())) => Ok(()),
-                Ok(Err(error)) => Err(format!("server failed: {error}")),
-                Err(error) => Err(format!("server task failed: {error}")),
-            },
+            tokio::select! {
+                failed = consume => Err(format!("webhook inbox failed: {failed}")),
+                served = server => match served {
+                    Ok(Ok(())) => Ok(()),
+                    Ok(Err(error)) => Err(format!("server failed: {error}")),
+                    Err(error) => Err(format!("server task failed: {error}")),
+                },
+            }
         }
     }
 

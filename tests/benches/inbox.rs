@@ -1,12 +1,13 @@
 //! Deliveries per second with 32 concurrent senders: the in-memory channel (what
-//! `channel_router` does: verify, decode, `try_send`) against the durable inbox (verify, commit
-//! to redb with group commit, then answer), each with a consumer taking and acknowledging
+//! `channel_router` does: verify, decode, `try_send`) against the durable inboxes (verify,
+//! commit with group commit, then answer): the embedded one (redb) and the PostgreSQL one (on
+//! a server this bench starts, as the tests do), each with a consumer taking and acknowledging
 //! events, and beside them the cost of one `fsync` of a small write on the same disk. See
 //! BENCHMARKS.md.
 //!
 //! In-process, without HTTP: 32 tasks on a 2-thread runtime each send `PER_SENDER` signed
-//! one-event deliveries. Rounds alternate the order of the two, so that load from other
-//! processes hits both alike; each round's ratio is taken, and the medians are printed.
+//! one-event deliveries. Rounds rotate the order of the three, so that load from other
+//! processes hits all alike; each round's ratios are taken, and the medians are printed.
 //! `BENCH_ROUNDS` sets the rounds (default 7).
 //!
 //! `cargo bench -p asana-client-tests --bench inbox`
@@ -15,10 +16,15 @@ use std::io::Write;
 use std::time::{Duration, Instant};
 
 use asana_client::Secret;
-use asana_client::receiver::{Delivery, Inbox, MemorySecretStore, Received, Receiver, SecretStore};
+use asana_client::receiver::{
+    Delivery, EventInbox, Inbox, MemorySecretStore, PgInbox, Received, Receiver, SecretStore,
+};
 use axum::http::Method;
 use tokio::runtime::Runtime;
 
+#[path = "../tests/common/postgres.rs"]
+#[allow(dead_code)]
+mod postgres;
 #[path = "common/signed_delivery.rs"]
 mod signed_delivery;
 use signed_delivery::{KEY, SECRET, SignedDelivery};
@@ -62,13 +68,12 @@ async fn channel_rate(receiver: &Receiver, request: &'static SignedDelivery) -> 
     (SENDERS * PER_SENDER) as f64 / elapsed.as_secs_f64()
 }
 
-/// Deliveries per second through a fresh inbox in `directory`.
+/// Deliveries per second through `inbox`, empty.
 async fn inbox_rate(
     receiver: &Receiver,
     request: &'static SignedDelivery,
-    directory: &std::path::Path,
+    inbox: impl EventInbox,
 ) -> f64 {
-    let inbox = Inbox::open(directory).expect("inbox");
     let consumer = tokio::spawn({
         let inbox = inbox.clone();
         async move {
@@ -77,7 +82,7 @@ async fn inbox_rate(
                 let batch = inbox.next_batch(1024).await.expect("batch");
                 count += batch.len();
                 inbox
-                    .ack(batch.iter().map(|event| event.id))
+                    .ack(batch.iter().map(|event| event.id).collect())
                     .await
                     .expect("ack");
             }
@@ -89,16 +94,16 @@ async fn inbox_rate(
         let (receiver, inbox) = (receiver.clone(), inbox.clone());
         senders.push(tokio::spawn(async move {
             for _ in 0..PER_SENDER {
-                inbox
-                    .receive(
-                        &receiver,
-                        &Method::POST,
-                        &request.uri,
-                        &request.headers,
-                        &request.body,
-                    )
-                    .await
-                    .expect("stored");
+                EventInbox::receive(
+                    &inbox,
+                    &receiver,
+                    &Method::POST,
+                    &request.uri,
+                    &request.headers,
+                    &request.body,
+                )
+                .await
+                .expect("stored");
             }
         }));
     }
@@ -150,32 +155,49 @@ fn main() {
     // On the disk of the target directory, not a tmpfs where `fsync` costs nothing.
     let scratch = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("scratch");
 
-    let (mut channel, mut inbox, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+    let server = runtime.block_on(postgres::PgServer::start_durable());
+    let url = server.url();
+
+    let (mut channel, mut embedded, mut shared) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut embedded_ratios, mut shared_ratios) = (Vec::new(), Vec::new());
     for round in 0..rounds {
         let directory = scratch.path().join(format!("round-{round}"));
-        let (memory, durable) = runtime.block_on(async {
-            if round % 2 == 0 {
-                let memory = channel_rate(&receiver, request).await;
-                (memory, inbox_rate(&receiver, request, &directory).await)
-            } else {
-                let durable = inbox_rate(&receiver, request, &directory).await;
-                (channel_rate(&receiver, request).await, durable)
+        let (mut memory, mut file, mut pg) = (0.0, 0.0, 0.0);
+        runtime.block_on(async {
+            for turn in 0..3 {
+                match (round + turn) % 3 {
+                    0 => memory = channel_rate(&receiver, request).await,
+                    1 => {
+                        let inbox = Inbox::open(&directory).expect("inbox");
+                        file = inbox_rate(&receiver, request, inbox).await;
+                    }
+                    _ => {
+                        let inbox = PgInbox::connect(&url).await.expect("PostgreSQL inbox");
+                        pg = inbox_rate(&receiver, request, inbox).await;
+                    }
+                }
             }
         });
         channel.push(memory);
-        inbox.push(durable);
-        ratios.push(durable / memory);
+        embedded.push(file);
+        shared.push(pg);
+        embedded_ratios.push(file / memory);
+        shared_ratios.push(pg / memory);
     }
     let fsync = fsync_cost(scratch.path());
     println!(
         "{SENDERS} senders x {PER_SENDER} one-event deliveries, {rounds} rounds (medians):\n\
-         memory channel: {:>9.0} deliveries/s\n\
-         durable inbox:  {:>9.0} deliveries/s\n\
-         inbox / channel (median of per-round ratios): {:.3}\n\
+         memory channel:   {:>9.0} deliveries/s\n\
+         embedded inbox:   {:>9.0} deliveries/s (redb)\n\
+         PostgreSQL inbox: {:>9.0} deliveries/s (server on loopback, fsync on)\n\
+         embedded / channel (median of per-round ratios): {:.3}\n\
+         PostgreSQL / channel (median of per-round ratios): {:.3}\n\
          fsync of a 128-byte write on the same disk: {:.2} ms ({:.0} fsyncs/s)",
         median(channel),
-        median(inbox),
-        median(ratios),
+        median(embedded),
+        median(shared),
+        median(embedded_ratios),
+        median(shared_ratios),
         fsync.as_secs_f64() * 1000.0,
         1.0 / fsync.as_secs_f64(),
     );

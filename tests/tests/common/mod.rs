@@ -3,6 +3,7 @@
 // Each test file is a crate of its own that uses only some of these helpers.
 #![allow(dead_code)]
 
+pub mod example_receiver;
 pub mod fake_asana;
 pub mod hanging;
 pub mod postgres;

@@ -24,12 +24,24 @@ pub struct PgServer {
     port: u16,
     user: Option<(u32, u32)>,
     child: Option<Child>,
+    /// Whether commits wait for the disk (off for tests, where durability across a crash of
+    /// the machine is not what is tested; on for benchmarks).
+    fsync: bool,
 }
 
 impl PgServer {
     /// Creates a cluster and starts the server; panics (failing the test) with the reason if it
     /// cannot.
     pub async fn start() -> Self {
+        Self::start_with_fsync(false).await
+    }
+
+    /// As [`start`](Self::start), with commits that wait for `fsync`, as in production.
+    pub async fn start_durable() -> Self {
+        Self::start_with_fsync(true).await
+    }
+
+    async fn start_with_fsync(fsync: bool) -> Self {
         let bin = find_bin();
         let user = unprivileged_user();
         let dir = tempfile::Builder::new()
@@ -66,6 +78,7 @@ impl PgServer {
             port: free_port(),
             user,
             child: None,
+            fsync,
         };
         server.start_again().await;
         server
@@ -96,7 +109,8 @@ impl PgServer {
             .arg(&data)
             .args(["-h", "127.0.0.1", "-p", &self.port.to_string()])
             // No Unix socket: the default directory may not be writable by this user.
-            .args(["-c", "unix_socket_directories=", "-c", "fsync=off"])
+            .args(["-c", "unix_socket_directories="])
+            .args(["-c", if self.fsync { "fsync=on" } else { "fsync=off" }])
             .args(["-c", "max_connections=100"])
             .stdin(Stdio::null())
             .stdout(log.try_clone().expect("log file"))

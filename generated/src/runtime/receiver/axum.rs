@@ -1,8 +1,9 @@
 //! A [`Receiver`] as an axum route (cargo feature `axum`).
 //!
-//! [`inbox_router`] commits each verified delivery to an [`Inbox`] on disk before answering
-//! `200`, so that an event Asana considers delivered survives a crash or a restart; the
-//! application takes events from the inbox and acknowledges them. [`channel_router`] sends each
+//! [`inbox_router`] commits each verified delivery to an [`Inbox`](super::Inbox) on disk (or
+//! a `PgInbox` in PostgreSQL, shared by replicas) before answering `200`, so that an event
+//! Asana considers delivered survives a crash or a restart; the application takes events from
+//! the inbox and acknowledges them. [`channel_router`] sends each
 //! delivery into a Tokio channel and [`callback_router`] calls a function with it: both answer
 //! `200` while the events are only in memory, so they are for tests and for applications that
 //! accept losing the events in flight when the process stops.
@@ -38,7 +39,7 @@
 //! # }
 //! ```
 
-use std::fmt;
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -51,14 +52,17 @@ use http::StatusCode;
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use tokio::sync::mpsc;
 
-use super::{Delivery, Inbox, ReceiveError, Received, Receiver};
+use super::inbox::complete;
+use super::{Delivery, EventInbox, Head, ReceiveError, Received, Receiver};
 
 /// How long the route waits for a body: Asana wants an answer within 10 seconds, and a sender
 /// trickling bytes must not hold a connection for longer.
 const READ_TIMEOUT: Duration = Duration::from_secs(8);
 
 /// A router with one `POST` route at `path` that answers webhook requests with `receiver` and
-/// commits the events of verified deliveries to `inbox` before answering `200`.
+/// commits the events of verified deliveries to `inbox` before answering `200`: an
+/// [`Inbox`](super::Inbox)
+/// file, a `PgInbox` shared by replicas (cargo feature `postgres`), or any [`EventInbox`].
 ///
 /// A full inbox, or one that cannot be written, answers `503`, so that Asana sends the delivery
 /// again later. Heartbeats store nothing. Merge the router into your app, or
@@ -68,11 +72,20 @@ const READ_TIMEOUT: Duration = Duration::from_secs(8);
 /// # Panics
 ///
 /// As [`Router::route`], if `path` is not a valid route (it must start with `/`).
-pub fn inbox_router<S>(receiver: Receiver, path: &str, inbox: Inbox) -> Router<S>
+pub fn inbox_router<S, I>(receiver: Receiver, path: &str, inbox: I) -> Router<S>
 where
     S: Clone + Send + Sync + 'static,
+    I: EventInbox,
 {
-    router(receiver, path, Sink::Inbox(inbox))
+    router(receiver, path, move |receiver, target, head, body| {
+        let inbox = inbox.clone();
+        async move {
+            match complete(&inbox, &receiver, head, &body).await {
+                Ok(response) => response.map(|()| Body::empty()),
+                Err(error) => refuse(&target, &error),
+            }
+        }
+    })
 }
 
 /// A router with one `POST` route at `path` that answers webhook requests with `receiver` and
@@ -95,7 +108,15 @@ pub fn channel_router<S>(
 where
     S: Clone + Send + Sync + 'static,
 {
-    router(receiver, path, Sink::Channel(deliveries))
+    router(receiver, path, move |receiver, target, head, body| {
+        let deliveries = deliveries.clone();
+        async move {
+            match receiver.complete(head, &body).await {
+                Ok(Received::Delivery(delivery)) => send(&deliveries, &target, delivery),
+                other => answered(&target, other),
+            }
+        }
+    })
 }
 
 /// A router with one `POST` route at `path` that answers webhook requests with `receiver` and
@@ -112,40 +133,47 @@ where
     S: Clone + Send + Sync + 'static,
     F: Fn(Delivery) + Send + Sync + 'static,
 {
-    router(receiver, path, Sink::Callback(Arc::new(on_delivery)))
-}
-
-/// Where verified deliveries go.
-#[derive(Clone)]
-enum Sink {
-    Inbox(Inbox),
-    Channel(mpsc::Sender<Delivery>),
-    Callback(Arc<dyn Fn(Delivery) + Send + Sync>),
-}
-
-impl fmt::Debug for Sink {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Inbox(_) => f.write_str("Inbox"),
-            Self::Channel(_) => f.write_str("Channel"),
-            Self::Callback(_) => f.write_str("Callback"),
+    let on_delivery = Arc::new(on_delivery);
+    router(receiver, path, move |receiver, target, head, body| {
+        let on_delivery = Arc::clone(&on_delivery);
+        async move {
+            match receiver.complete(head, &body).await {
+                Ok(Received::Delivery(delivery)) => {
+                    on_delivery(delivery);
+                    StatusCode::OK.into_response()
+                }
+                other => answered(&target, other),
+            }
         }
-    }
+    })
 }
 
-fn router<S>(receiver: Receiver, path: &str, sink: Sink) -> Router<S>
+/// The route: reads and checks the request's head and body, then hands them to `complete`
+/// with the target's path, which answers.
+fn router<S, C, F>(receiver: Receiver, path: &str, complete: C) -> Router<S>
 where
     S: Clone + Send + Sync + 'static,
+    C: Fn(Receiver, String, Head, Bytes) -> F + Clone + Send + Sync + 'static,
+    F: Future<Output = Response> + Send,
 {
     let handler = move |request: Request| {
         let receiver = receiver.clone();
-        let sink = sink.clone();
-        async move { answer(&receiver, &sink, request).await }
+        let complete = complete.clone();
+        async move {
+            match read_request(&receiver, request).await {
+                Ok((target, head, body)) => complete(receiver, target, head, body).await,
+                Err(response) => response,
+            }
+        }
     };
     Router::new().route(path, post(handler))
 }
 
-async fn answer(receiver: &Receiver, sink: &Sink, request: Request) -> Response {
+/// The target's path, the checked head and the body of `request`, or the answer refusing it.
+async fn read_request(
+    receiver: &Receiver,
+    request: Request,
+) -> Result<(String, Head, Bytes), Response> {
     let (parts, body) = request.into_parts();
     // `nest` strips its prefix from the URI; the target is the path the sender used.
     let uri = match parts.extensions.get::<OriginalUri>() {
@@ -155,28 +183,18 @@ async fn answer(receiver: &Receiver, sink: &Sink, request: Request) -> Response 
     let target = uri.path();
     let head = match receiver.head(&parts.method, uri, &parts.headers).await {
         Ok(head) => head,
-        Err(error) => return refuse(target, &error),
+        Err(error) => return Err(refuse(target, &error)),
     };
-    let body = match read(body, receiver.body_limit()).await {
-        Ok(body) => body,
-        Err(error) => return refuse(target, &error),
-    };
-    let received = match sink {
-        Sink::Inbox(inbox) => inbox.complete(receiver, head, &body).await,
-        Sink::Channel(deliveries) => match receiver.complete(head, &body).await {
-            Ok(Received::Delivery(delivery)) => return send(deliveries, target, delivery),
-            other => other.map(|received| received.response()),
-        },
-        Sink::Callback(on_delivery) => match receiver.complete(head, &body).await {
-            Ok(Received::Delivery(delivery)) => {
-                on_delivery(delivery);
-                return StatusCode::OK.into_response();
-            }
-            other => other.map(|received| received.response()),
-        },
-    };
+    match read(body, receiver.body_limit()).await {
+        Ok(body) => Ok((target.to_owned(), head, body)),
+        Err(error) => Err(refuse(target, &error)),
+    }
+}
+
+/// The answer to a request completed by the receiver (a handshake, a heartbeat or a refusal).
+fn answered(target: &str, received: Result<Received, ReceiveError>) -> Response {
     match received {
-        Ok(response) => response.map(|()| Body::empty()),
+        Ok(received) => received.response().map(|()| Body::empty()),
         Err(error) => refuse(target, &error),
     }
 }

@@ -73,7 +73,9 @@ use crate::runtime::escape::Escaped;
 pub use calls::WebhookCallError;
 pub use delivery::{Delivery, UndecodedEvent};
 pub use file::FileSecretStore;
-pub use inbox::{EventId, Inbox, InboxBuilder, InboxEvent};
+pub use inbox::{EventId, EventInbox, Inbox, InboxBuilder, InboxEvent};
+#[cfg(feature = "postgres")]
+pub use inbox::{PgInbox, PgInboxBuilder};
 pub use memory::MemorySecretStore;
 pub use pending::PendingHandshake;
 #[cfg(feature = "postgres")]

@@ -48,13 +48,13 @@ const LOCK_EXPECTATION: &str = "SELECT id, accepted_secret, \
      FROM asana_webhook_handshakes WHERE target = $1 FOR UPDATE";
 
 /// Connections kept by the pool; each request holds one for a query or a short transaction.
-const POOL_SIZE: usize = 16;
+pub(super) const POOL_SIZE: usize = 16;
 /// How long to wait for a connection: a `503` in time beats Asana's 10-second limit.
 const POOL_TIMEOUT: Duration = Duration::from_secs(4);
 /// How long one operation of the store may take, waiting for a connection included: under the
 /// receiver's own bound of 5 s, so that a database that does not answer gets the request a
 /// `503` within 5 s.
-const OPERATION_TIMEOUT: Duration = Duration::from_secs(4);
+pub(super) const OPERATION_TIMEOUT: Duration = Duration::from_secs(4);
 
 /// A [`SecretStore`] in PostgreSQL, for receivers running as several replicas (behind a load
 /// balancer, restarted one by one): every replica verifies every delivery, and a handshake
@@ -97,7 +97,7 @@ impl Cache {
     }
 }
 
-fn pg_error(what: &str) -> impl FnOnce(tokio_postgres::Error) -> StoreError + '_ {
+pub(super) fn pg_error(what: &str) -> impl FnOnce(tokio_postgres::Error) -> StoreError + '_ {
     move |error| StoreError::new(format!("PostgreSQL: cannot {what}"), error)
 }
 
@@ -111,25 +111,7 @@ impl PgSecretStore {
     /// [`StoreError`] if `url` is not a connection string (the error does not repeat it), or the
     /// database cannot be reached or the tables created within 4 seconds.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
-        // The parser's message may quote the string, password included.
-        let mut config = tokio_postgres::Config::from_str(url)
-            .map_err(|_| StoreError::msg("the PostgreSQL connection string is not valid"))?;
-        if config.get_connect_timeout().is_none() {
-            config.connect_timeout(POOL_TIMEOUT);
-        }
-        let manager_config = ManagerConfig {
-            recycling_method: RecyclingMethod::Fast,
-        };
-        let shown = describe(&config);
-        let manager = Manager::from_config(config, NoTls, manager_config);
-        let pool = Pool::builder(manager)
-            .max_size(POOL_SIZE)
-            .runtime(Runtime::Tokio1)
-            .wait_timeout(Some(POOL_TIMEOUT))
-            .create_timeout(Some(POOL_TIMEOUT))
-            .recycle_timeout(Some(POOL_TIMEOUT))
-            .build()
-            .map_err(|error| StoreError::new("cannot build the PostgreSQL pool", error))?;
+        let (pool, shown) = pool(url)?;
         Self::with_pool(pool, shown).await
     }
 
@@ -188,27 +170,11 @@ impl PgSecretStore {
         what: &str,
         operation: impl Future<Output = Result<T, StoreError>>,
     ) -> Result<T, StoreError> {
-        match tokio::time::timeout(OPERATION_TIMEOUT, operation).await {
-            Ok(result) => result,
-            Err(_elapsed) => {
-                // The connection it used is closed (see `Connection`); the idle ones lead to
-                // the same database and would most likely hang too: each would cost a request
-                // its answer once the database is back. New ones are opened as needed.
-                self.pool.retain(|_, _| false);
-                Err(StoreError::msg(format!(
-                    "PostgreSQL: no answer within {} s trying to {what}",
-                    OPERATION_TIMEOUT.as_secs()
-                )))
-            }
-        }
+        bounded(&self.pool, what, operation).await
     }
 
     async fn client(&self) -> Result<Connection, StoreError> {
-        self.pool
-            .get()
-            .await
-            .map(|object| Connection(Some(object)))
-            .map_err(|error| StoreError::new("PostgreSQL: no connection", error))
+        client(&self.pool).await
     }
 
     fn forget_cached(&self, target: &str) {
@@ -218,14 +184,68 @@ impl PgSecretStore {
     }
 }
 
+/// A pool of [`POOL_SIZE`] on the database at `url` (a connection string), without TLS, and
+/// its description for `Debug` (no password).
+pub(super) fn pool(url: &str) -> Result<(Pool, String), StoreError> {
+    // The parser's message may quote the string, password included.
+    let mut config = tokio_postgres::Config::from_str(url)
+        .map_err(|_| StoreError::msg("the PostgreSQL connection string is not valid"))?;
+    if config.get_connect_timeout().is_none() {
+        config.connect_timeout(POOL_TIMEOUT);
+    }
+    let manager_config = ManagerConfig {
+        recycling_method: RecyclingMethod::Fast,
+    };
+    let shown = describe(&config);
+    let manager = Manager::from_config(config, NoTls, manager_config);
+    let pool = Pool::builder(manager)
+        .max_size(POOL_SIZE)
+        .runtime(Runtime::Tokio1)
+        .wait_timeout(Some(POOL_TIMEOUT))
+        .create_timeout(Some(POOL_TIMEOUT))
+        .recycle_timeout(Some(POOL_TIMEOUT))
+        .build()
+        .map_err(|error| StoreError::new("cannot build the PostgreSQL pool", error))?;
+    Ok((pool, shown))
+}
+
+/// Runs `operation` on `pool` (`what`, for the error) within [`OPERATION_TIMEOUT`].
+pub(super) async fn bounded<T>(
+    pool: &Pool,
+    what: &str,
+    operation: impl Future<Output = Result<T, StoreError>>,
+) -> Result<T, StoreError> {
+    match tokio::time::timeout(OPERATION_TIMEOUT, operation).await {
+        Ok(result) => result,
+        Err(_elapsed) => {
+            // The connection it used is closed (see `Connection`); the idle ones lead to the
+            // same database and would most likely hang too: each would cost a request its
+            // answer once the database is back. New ones are opened as needed.
+            pool.retain(|_, _| false);
+            Err(StoreError::msg(format!(
+                "PostgreSQL: no answer within {} s trying to {what}",
+                OPERATION_TIMEOUT.as_secs()
+            )))
+        }
+    }
+}
+
+/// A connection from `pool`.
+pub(super) async fn client(pool: &Pool) -> Result<Connection, StoreError> {
+    pool.get()
+        .await
+        .map(|object| Connection(Some(object)))
+        .map_err(|error| StoreError::new("PostgreSQL: no connection", error))
+}
+
 /// A connection taken from the pool, which goes back to it only through
 /// [`release`](Self::release), once the work done on it succeeded. Dropped otherwise (the work
 /// failed, timed out or was cancelled), it is closed: it may be waiting for an answer from a
 /// database that no longer answers, and would make every later request on it wait as well.
-struct Connection(Option<Object>);
+pub(super) struct Connection(Option<Object>);
 
 impl Connection {
-    fn release(mut self) {
+    pub(super) fn release(mut self) {
         drop(self.0.take());
     }
 }

@@ -33,7 +33,10 @@
 //! The inbox file (`webhook-inbox.redb`, beside the secrets when opened by
 //! [`Inbox::open`] on the same directory) is locked while open: one process at a time.
 
+mod event_inbox;
 mod file;
+#[cfg(feature = "postgres")]
+mod postgres;
 
 use std::collections::{BTreeMap, HashSet};
 use std::fmt;
@@ -45,9 +48,14 @@ use http::{HeaderMap, Method, Uri};
 use serde_json::Value;
 
 use super::delivery::UndecodedEvent;
-use super::{Head, ReceiveError, Receiver, StoreError, verify};
+use super::{ReceiveError, Receiver, StoreError};
 use crate::models::EventResponse;
 use file::Writer;
+
+pub use event_inbox::EventInbox;
+pub(super) use event_inbox::complete;
+#[cfg(feature = "postgres")]
+pub use postgres::{PgInbox, PgInboxBuilder};
 
 /// The inbox file inside the directory given to [`Inbox::open`].
 pub const INBOX_FILE_NAME: &str = "webhook-inbox.redb";
@@ -291,52 +299,13 @@ impl Inbox {
         headers: &HeaderMap,
         body: &[u8],
     ) -> Result<http::Response<()>, ReceiveError> {
-        if method != Method::POST {
-            return Err(ReceiveError::MethodNotAllowed(method.clone()));
-        }
-        if body.len() > receiver.body_limit() {
-            return Err(receiver.too_large());
-        }
-        let head = receiver.head(method, uri, headers).await?;
-        self.complete(receiver, head, body).await
+        EventInbox::receive(self, receiver, method, uri, headers, body).await
     }
 
-    /// The rest of [`receive`](Self::receive), once the body is read.
-    pub(super) async fn complete(
-        &self,
-        receiver: &Receiver,
-        head: Head,
-        body: &[u8],
-    ) -> Result<http::Response<()>, ReceiveError> {
-        let Head::Delivery {
-            target,
-            secret,
-            signature,
-        } = head
-        else {
-            return Ok(receiver.complete(head, body).await?.response());
-        };
-        if body.len() > receiver.body_limit() {
-            return Err(receiver.too_large());
-        }
-        verify(&secret, body, signature.as_bytes())?;
-        let count = self.append(&target, body).await?;
-        tracing::debug!(path = %target, events = count, "webhook delivery stored in the inbox");
-        Ok(http::Response::new(()))
-    }
-
-    /// Commits the events of the verified `body` (`{"events": [...]}`), sent to `target`.
-    /// Returns how many there were.
-    async fn append(&self, target: &str, body: &[u8]) -> Result<usize, ReceiveError> {
-        #[derive(serde::Deserialize)]
-        struct Body {
-            events: Vec<Value>,
-        }
-        let events = serde_json::from_slice::<Body>(body)
-            .map_err(ReceiveError::InvalidBody)?
-            .events;
+    /// Commits the `events` of a verified delivery sent to `target`.
+    async fn append(&self, target: &str, events: Vec<Value>) -> Result<(), ReceiveError> {
         if events.is_empty() {
-            return Ok(0);
+            return Ok(());
         }
         let count = events.len();
         let target: Arc<str> = target.into();
@@ -379,7 +348,7 @@ impl Inbox {
             state.reserved_bytes -= bytes;
         }
         result?;
-        Ok(count)
+        Ok(())
     }
 
     /// Waits until events are available, then hands out up to `max` of them (at least one),
@@ -480,6 +449,20 @@ impl Inbox {
             return Ok(());
         }
         self.inner.writer.ack(ids).await
+    }
+}
+
+impl EventInbox for Inbox {
+    async fn append(&self, target: &str, events: Vec<Value>) -> Result<(), ReceiveError> {
+        Inbox::append(self, target, events).await
+    }
+
+    async fn next_batch(&self, max: usize) -> Result<Vec<InboxEvent>, StoreError> {
+        Inbox::next_batch(self, max).await
+    }
+
+    async fn ack(&self, ids: Vec<EventId>) -> Result<(), StoreError> {
+        Inbox::ack(self, ids).await
     }
 }
 
