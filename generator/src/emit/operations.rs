@@ -3,9 +3,9 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::{Scope, argument_type, doc_attrs, type_tokens};
+use super::{Scope, argument_type, doc_attrs, field_argument, type_tokens};
 use crate::docs;
-use crate::ir::{Module, Operation, Param, ParamKind, ParamLocation, PathSegment, Reach, ResponseBody, TypeName, TypeRef};
+use crate::ir::{BodyField, Module, Operation, Param, ParamKind, ParamLocation, PathSegment, Reach, ResponseBody, TypeName, TypeRef};
 
 pub(super) fn operations(module: &Module) -> TokenStream {
     let methods = module.operations.iter().map(|op| client_method(op, module));
@@ -38,12 +38,52 @@ fn client_method(op: &Operation, module: &Module) -> TokenStream {
             _ => quote!(#name),
         }
     }).collect();
+    let optional_inits = optional_inits(op);
+    let with_body = op.body.as_ref().and_then(|body| {
+        let with_body = body.with_body_method.as_ref()?;
+        let TypeRef::Model(model) = &body.ty else { return None };
+        let name = &body.name;
+        let doc = doc_attrs(&format!(
+            "Like [`{method}`](Self::{method}), with the request body given whole: a [`{model}`](crate::models::{model}) \
+             built beforehand (`{model}::new(..)` and its setters). Body fields set on the returned builder change it."
+        ));
+        Some(quote! {
+            #doc
+            pub fn #with_body(&self, #(#args,)* #name: crate::models::#model) -> #builder<'_> {
+                #builder { client: self, #(#inits,)* #name, #(#optional_inits),* }
+            }
+        })
+    });
     if let Some(body) = &op.body {
         let name = &body.name;
-        let ty = argument_type(&body.ty, Scope::Api);
-        args.push(quote!(#name: #ty));
-        inits.push(if body.ty == TypeRef::String { quote!(#name: #name.into()) } else { quote!(#name) });
+        if let TypeRef::Model(model) = &body.ty && body.with_body_method.is_some() {
+            let fields: Vec<&BodyField> = body.fields.iter().filter(|f| f.required).collect();
+            for field in &fields {
+                let arg = &field.name;
+                let ty = field_argument(&field.ty, Scope::Api);
+                args.push(quote!(#arg: #ty));
+            }
+            let values = fields.iter().map(|field| &field.name);
+            inits.push(quote!(#name: crate::models::#model::new(#(#values),*)));
+        } else {
+            let ty = argument_type(&body.ty, Scope::Api);
+            args.push(quote!(#name: #ty));
+            inits.push(if body.ty == TypeRef::String { quote!(#name: #name.into()) } else { quote!(#name) });
+        }
     }
+    inits.extend(optional_inits);
+    quote! {
+        #doc
+        pub fn #method(&self, #(#args),*) -> #builder<'_> {
+            #builder { client: self, #(#inits),* }
+        }
+        #with_body
+    }
+}
+
+/// The starting values of the builder's optional parameters (and of `max_items`).
+fn optional_inits(op: &Operation) -> Vec<TokenStream> {
+    let mut inits = Vec::new();
     for param in op.params.iter().filter(|p| !p.required) {
         let name = &param.name;
         inits.push(match param.kind {
@@ -55,12 +95,27 @@ fn client_method(op: &Operation, module: &Module) -> TokenStream {
     if op.pagination.is_some() {
         inits.push(quote!(max_items: None));
     }
-    quote! {
-        #doc
-        pub fn #method(&self, #(#args),*) -> #builder<'_> {
-            #builder { client: self, #(#inits),* }
-        }
-    }
+    inits
+}
+
+/// The builder methods setting the body's optional fields, through the model's own setters.
+fn body_setters(op: &Operation) -> TokenStream {
+    let Some(body) = &op.body else { return TokenStream::new() };
+    let body_field = &body.name;
+    let setters = body.fields.iter().filter(|f| !f.required).filter_map(|field| {
+        let model_setter = field.model_setter.as_ref()?;
+        let name = &field.name;
+        let ty = field_argument(&field.ty, Scope::Api);
+        let doc = doc_attrs(&field.doc);
+        Some(quote! {
+            #doc
+            pub fn #name(mut self, #name: #ty) -> Self {
+                self.#body_field = self.#body_field.#model_setter(#name);
+                self
+            }
+        })
+    });
+    quote!(#(#setters)*)
 }
 
 /// The type a builder field holds for a parameter.
@@ -131,23 +186,43 @@ fn operation_doc(op: &Operation, module: &Module) -> String {
         }
     }
     let required: Vec<&Param> = op.params.iter().filter(|p| p.required).collect();
+    let body_fields: &[BodyField] = op.body.as_ref().map_or(&[], |body| &body.fields);
     if !required.is_empty() || op.body.is_some() {
         doc.push_str("\n# Arguments\n\n");
         for param in &required {
             doc.push_str(&list_item(&format!("`{}`", param.name), &param.doc));
         }
-        if let Some(body) = &op.body {
-            doc.push_str(&list_item(&format!("`{}`", body.name), &format!("{} Sent as `{{\"data\": ...}}`.", body.doc)));
+        match &op.body {
+            Some(body) if body.with_body_method.is_some() => {
+                for field in body_fields.iter().filter(|f| f.required) {
+                    doc.push_str(&list_item(&format!("`{}`", field.name), &field.doc));
+                }
+            }
+            Some(body) => doc.push_str(&list_item(&format!("`{}`", body.name), &format!("{} Sent as `{{\"data\": ...}}`.", body.doc))),
+            None => {}
+        }
+        if let (Some(body), Some(with_body)) = (&op.body, op.body.as_ref().and_then(|b| b.with_body_method.as_ref())) {
+            let model = type_doc(&body.ty);
+            doc.push_str(&format!(
+                "\nThe request body is {model}, sent as `{{\"data\": ...}}`: its fields are set like parameters, or \
+                 [`{with_body}`](Self::{with_body}) takes one built beforehand.\n"
+            ));
         }
     }
     let optional: Vec<&Param> = op.params.iter().filter(|p| !p.required).collect();
-    if !optional.is_empty() {
+    let optional_fields: Vec<&BodyField> = body_fields.iter().filter(|f| !f.required && f.model_setter.is_some()).collect();
+    if !optional.is_empty() || !optional_fields.is_empty() {
         doc.push_str(&format!("\n# Optional parameters\n\nSet on the returned [`{0}`](crate::{1}::{0}):\n\n", op.builder_name, module.name));
         for param in optional {
             // Without a typed set, `opt_fields` is only reachable through its raw setter.
             let Some(method) = param.setter.as_ref().or(param.raw_setter.as_ref()) else { continue };
             let link = format!("[`{method}`](crate::{}::{}::{method})", module.name, op.builder_name);
             doc.push_str(&list_item(&link, &param.doc));
+        }
+        for field in optional_fields {
+            let method = &field.name;
+            let link = format!("[`{method}`](crate::{}::{}::{method})", module.name, op.builder_name);
+            doc.push_str(&list_item(&link, &field.doc));
         }
     }
     doc.push_str(&format!("\n# Returns\n\n{}", response_doc(op)));
@@ -256,6 +331,7 @@ fn builder(op: &Operation) -> TokenStream {
         fields.push(quote!(max_items: Option<usize>,));
     }
     let setters = op.params.iter().map(setters);
+    let body_setters = body_setters(op);
     let send = send(op);
     let pagination = pagination(op);
     let events = event_stream(op);
@@ -269,6 +345,7 @@ fn builder(op: &Operation) -> TokenStream {
         }
         impl<'a> #name<'a> {
             #(#setters)*
+            #body_setters
             #send
         }
         #pagination
