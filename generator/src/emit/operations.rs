@@ -98,6 +98,42 @@ fn optional_inits(op: &Operation) -> Vec<TokenStream> {
     inits
 }
 
+/// A body field's documentation, written for its model: its links to other types (`[`User`]`), which
+/// resolve beside the model, are made to point into `crate::models` from the operation's module.
+fn body_field_doc(field: &BodyField) -> String {
+    let doc = &field.doc;
+    let mut out = String::with_capacity(doc.len());
+    let mut rest = doc.as_str();
+    while let Some(start) = rest.find("[`") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let name_len = after.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(after.len());
+        let name = &after[..name_len];
+        let tail = &after[name_len..];
+        let is_type = name.starts_with(|c: char| c.is_ascii_uppercase());
+        match tail.strip_prefix("`]") {
+            Some(next) if is_type && !next.starts_with(['(', '[']) => {
+                out.push_str(&format!("[`{name}`](crate::models::{name})"));
+                rest = next;
+            }
+            _ => {
+                out.push_str("[`");
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// A field's doc in a list item labelled with its name: a doc that starts by naming the field (what a field
+/// without a description says: "`owner`: a [`User`].") starts after the name.
+fn without_name(field: &BodyField, doc: &str) -> String {
+    let Some(rest) = doc.strip_prefix(&format!("`{}`: ", field.field)) else { return doc.to_owned() };
+    let mut chars = rest.chars();
+    chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
+}
+
 /// The builder methods setting the body's optional fields, through the model's own setters.
 fn body_setters(op: &Operation) -> TokenStream {
     let Some(body) = &op.body else { return TokenStream::new() };
@@ -106,7 +142,7 @@ fn body_setters(op: &Operation) -> TokenStream {
         let model_setter = field.model_setter.as_ref()?;
         let name = &field.name;
         let ty = field_argument(&field.ty, Scope::Api);
-        let doc = doc_attrs(&field.doc);
+        let doc = doc_attrs(&body_field_doc(field));
         Some(quote! {
             #doc
             pub fn #name(mut self, #name: #ty) -> Self {
@@ -195,7 +231,7 @@ fn operation_doc(op: &Operation, module: &Module) -> String {
         match &op.body {
             Some(body) if body.with_body_method.is_some() => {
                 for field in body_fields.iter().filter(|f| f.required) {
-                    doc.push_str(&list_item(&format!("`{}`", field.name), &field.doc));
+                    doc.push_str(&list_item(&format!("`{}`", field.name), &without_name(field, &body_field_doc(field))));
                 }
             }
             Some(body) => doc.push_str(&list_item(&format!("`{}`", body.name), &format!("{} Sent as `{{\"data\": ...}}`.", body.doc))),
@@ -222,7 +258,7 @@ fn operation_doc(op: &Operation, module: &Module) -> String {
         for field in optional_fields {
             let method = &field.name;
             let link = format!("[`{method}`](crate::{}::{}::{method})", module.name, op.builder_name);
-            doc.push_str(&list_item(&link, &field.doc));
+            doc.push_str(&list_item(&link, &without_name(field, &body_field_doc(field))));
         }
     }
     doc.push_str(&format!("\n# Returns\n\n{}", response_doc(op)));
@@ -690,6 +726,22 @@ mod tests {
         let untyped = param("opt_fields", ParamLocation::Query, true, ParamKind::OptFields { set: None });
         assert_eq!(compact(param_argument_type(&untyped)), "implIntoIterator<Item=implInto<String>>");
         assert_eq!(compact(param_value(&untyped)), "crate::runtime::OptFields::raw(opt_fields)");
+    }
+
+    #[test]
+    fn body_field_docs_link_into_the_models_module() {
+        let field = crate::ir::BodyField {
+            field: snake("owner").expect("an identifier"),
+            name: snake("owner").expect("an identifier"),
+            ty: TypeRef::String,
+            required: false,
+            model_setter: None,
+            doc: "`owner`: a [`User`], see [`Team`](crate::models::Team), [`x`] and [`Ab`][ref].".to_owned(),
+        };
+        assert_eq!(
+            body_field_doc(&field),
+            "`owner`: a [`User`](crate::models::User), see [`Team`](crate::models::Team), [`x`] and [`Ab`][ref]."
+        );
     }
 
     fn module() -> Module {
