@@ -527,3 +527,47 @@ paths:
          path `/widgets/{widget_gid}` has `{widget_gid}` but no path parameter of that name"
     );
 }
+
+/// The method taking a prepared body is named after its operation (`create_widget_with_body`); another
+/// operation of that name is reported, not emitted twice.
+#[test]
+fn an_operation_named_like_another_one_with_body_is_an_error() {
+    let spec = "openapi: 3.0.0
+info:
+  title: Widgets
+  version: '1.0'
+paths:
+  /widgets:
+    post:
+      tags: [Widgets]
+      operationId: createWidget
+      requestBody:
+        content:
+          application/json:
+            schema:
+              type: object
+              properties:
+                data:
+                  type: object
+                  properties:
+                    name:
+                      type: string
+      responses:
+        201:
+          description: Created.
+  /widgets/batch:
+    post:
+      tags: [Widgets]
+      operationId: createWidgetWithBody
+      responses:
+        201:
+          description: Created.
+";
+    let error = error_of("with_body.yaml", spec);
+    assert!(
+        error.contains("with_body.yaml#/paths/~1widgets~1batch/post")
+            && error.contains("`create_widget_with_body`")
+            && error.contains("already used by"),
+        "{error}"
+    );
+}
