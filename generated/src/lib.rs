@@ -19,6 +19,19 @@
 //! # }
 //! ```
 //!
+//! Required path and query parameters, and the required fields of a JSON request body, are
+//! arguments of the operation's method; optional ones are methods of the builder it returns:
+//! `client.create_webhook("8675309", "https://example.com/hook").filters([..]).send()`. An
+//! operation with a JSON body also has a `*_with_body` method that takes the body as a model
+//! built beforehand (`client.create_webhook_with_body(WebhookRequest::new(..))`), for bodies
+//! made elsewhere.
+//!
+//! `send()` returns what Asana puts in the response's `data` (the webhook, the task), unless the
+//! response holds more beside `data`: then it returns the whole body, a model named after the
+//! operation (`GetWebhooksResponse`): one page of a list with its `next_page`, an event batch
+//! with its `sync` token and `has_more`, a created webhook with its `X-Hook-Secret`. Each
+//! operation's documentation names the type under "Returns".
+//!
 //! List operations can also stream their pages or their items, following `next_page`:
 //!
 //! ```no_run

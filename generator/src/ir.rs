@@ -400,10 +400,35 @@ pub struct OptFieldsType {
 /// A JSON request body.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Body {
-    /// Rust name of the argument (`data`).
+    /// Rust name of the builder's field holding the value: `body` when the body is set field by field, else
+    /// the positional argument of the `Client` method (`data`).
     pub name: RustIdent,
     /// Type of the value inside the `{"data": ...}` envelope.
     pub ty: TypeRef,
+    /// Documentation.
+    pub doc: String,
+    /// When `data` is a sent model: its fields, set like parameters (required ones as arguments of the
+    /// `Client` method, optional ones as builder methods). Empty when the body is one positional argument.
+    pub fields: Vec<BodyField>,
+    /// The `Client` method that takes the body as a prepared model instead (`create_task_with_body`); set
+    /// exactly when `fields` is not empty.
+    pub with_body_method: Option<RustIdent>,
+}
+
+/// A field of a request body model, set on the request builder.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BodyField {
+    /// The model's field (and the name of its constructor argument).
+    pub field: RustIdent,
+    /// The argument of the `Client` method (required fields) or the builder method (optional ones), as the
+    /// builder's namespace gave it.
+    pub name: RustIdent,
+    /// The field's type, without `Option`.
+    pub ty: TypeRef,
+    /// Required fields are arguments of the model's `new`, in the model's field order.
+    pub required: bool,
+    /// The model's chained setter for an optional field, which the builder method calls.
+    pub model_setter: Option<RustIdent>,
     /// Documentation.
     pub doc: String,
 }

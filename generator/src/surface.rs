@@ -50,7 +50,8 @@ pub struct Surface {
 pub struct OperationSurface {
     /// `GET /webhooks/{webhook_gid}`.
     pub endpoint: String,
-    /// Parameters by Rust name: `required <type>` (positional) or `optional <type>` (builder method).
+    /// Parameters and request body fields by Rust name: `required <type>` (positional) or `optional <type>`
+    /// (builder method), with their place (`(path)`, `(form)`, `(body)`) unless in the query.
     pub params: BTreeMap<String, String>,
     /// Type of the request body's `data`, if any.
     pub body: Option<String>,
@@ -99,6 +100,12 @@ impl Surface {
                 let requirement = if param.required { "required" } else { "optional" };
                 (param.name.to_string(), format!("{requirement} {ty}{place}"))
             });
+            // A body's fields are set like parameters, so they are compared like them.
+            let body_fields = operation.body.iter().flat_map(|body| &body.fields).map(|field| {
+                let requirement = if field.required { "required" } else { "optional" };
+                (field.name.to_string(), format!("{requirement} {} (body)", rust_type(&field.ty)))
+            });
+            let params = params.chain(body_fields);
             let opt_fields = operation.params.iter().find_map(|param| match &param.kind {
                 ParamKind::OptFields { set: Some(set) } => api.opt_field_sets.get(set.set),
                 _ => None,

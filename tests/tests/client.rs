@@ -178,8 +178,7 @@ async fn create_webhook_posts_the_data_envelope_and_keeps_the_secret_out_of_debu
     .await;
     let client = server.client();
 
-    let mut data = WebhookRequest::new("8675309", "https://example.com/hook");
-    data.filters = Some(vec![
+    let filters = [
         WebhookFilter {
             resource_type: Some("task".into()),
             action: Some("changed".into()),
@@ -192,8 +191,14 @@ async fn create_webhook_posts_the_data_envelope_and_keeps_the_secret_out_of_debu
             action: Some("added".into()),
             ..WebhookFilter::default()
         },
-    ]);
-    let response = client.create_webhook(data).send().await.unwrap();
+    ];
+    // Required body fields are arguments, optional ones builder methods.
+    let response = client
+        .create_webhook("8675309", "https://example.com/hook")
+        .filters(filters)
+        .send()
+        .await
+        .unwrap();
 
     let request = server.only_request();
     assert_eq!(request.method, "POST");
@@ -236,7 +241,7 @@ async fn create_webhook_without_filters_leaves_them_out() {
     let server = Server::replying([Reply::json(201, json!({"data": {"gid": "1"}}))]).await;
     let response = server
         .client()
-        .create_webhook(WebhookRequest::new(
+        .create_webhook_with_body(WebhookRequest::new(
             "8675309",
             "https://example.com/hook?app=1",
         ))
@@ -337,16 +342,14 @@ async fn update_webhook_puts_the_new_filters() {
         json!({"data": {"gid": "12345", "filters": [{"resource_type": "task", "action": "deleted"}]}}),
     )])
     .await;
-    let update = WebhookUpdateRequest {
-        filters: Some(vec![WebhookFilter {
-            resource_type: Some("task".into()),
-            action: Some("deleted".into()),
-            ..WebhookFilter::default()
-        }]),
-    };
+    let update = WebhookUpdateRequest::new().filters([WebhookFilter {
+        resource_type: Some("task".into()),
+        action: Some("deleted".into()),
+        ..WebhookFilter::default()
+    }]);
     let webhook = server
         .client()
-        .update_webhook("12345", update.clone())
+        .update_webhook_with_body("12345", update.clone())
         .send()
         .await
         .unwrap();

@@ -4,7 +4,7 @@
 mod common;
 
 use asana_client::{Error, ExtraFields};
-use asana_client::models::{AsanaNamedResource, WebhookFilter, WebhookRequest, WebhookResponse};
+use asana_client::models::{AsanaNamedResource, WebhookFilter, WebhookResponse};
 use common::recording_server::{Reply, Server, TOKEN};
 use common::{assert_no_token, utc};
 use serde_json::{Value, json};
@@ -221,7 +221,7 @@ async fn a_create_response_that_fails_to_decode_does_not_show_its_secret() {
     let server = Server::replying([Reply::json(201, body)]).await;
     let error = server
         .client()
-        .create_webhook(WebhookRequest::new("1", "https://example.com/hook"))
+        .create_webhook("1", "https://example.com/hook")
         .send()
         .await
         .unwrap_err();

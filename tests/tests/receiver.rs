@@ -198,7 +198,7 @@ async fn unexpected_handshake_is_refused_and_creation_fails() {
     let request = WebhookRequest::new(PROJECT, setup.target(PROJECT));
     let error = setup
         .client
-        .create_webhook(request)
+        .create_webhook_with_body(request)
         .send()
         .await
         .unwrap_err();
@@ -220,7 +220,7 @@ async fn replayed_handshake_is_refused() {
     let pending = setup.receiver.expect_handshake(&target).await.unwrap();
     let created = setup
         .client
-        .create_webhook(WebhookRequest::new(PROJECT, target.as_str()))
+        .create_webhook(PROJECT, target.as_str())
         .send()
         .await
         .unwrap();
@@ -261,7 +261,7 @@ async fn handshake_hijacked_during_creation_plants_no_secret() {
     assert_eq!(hijack.status(), StatusCode::OK);
     let error = setup
         .client
-        .create_webhook(WebhookRequest::new(PROJECT, target.as_str()))
+        .create_webhook(PROJECT, target.as_str())
         .send()
         .await
         .unwrap_err();

@@ -5,7 +5,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use asana_client::models::{WebhookFilter, WebhookRequest, WebhookUpdateRequest};
+use asana_client::models::WebhookFilter;
 use asana_client::{Client, Error, RetryPolicy};
 use common::fake_asana::{FakeAsana, Fault, TOKEN, fast_retries, webhook_path};
 use common::{api_error, assert_no_token, within_seconds};
@@ -80,10 +80,7 @@ async fn server_errors_are_retried_for_get_put_and_delete() {
         action: Some("changed".into()),
         ..WebhookFilter::default()
     }];
-    let update = WebhookUpdateRequest {
-        filters: Some(filters.clone()),
-    };
-    let updated = client.update_webhook(&gid, update).send().await.unwrap();
+    let updated = client.update_webhook(&gid).filters(filters.clone()).send().await.unwrap();
     assert_eq!(updated.filters, Some(filters));
     assert_eq!(fake.count("PUT", &path), 3);
 
@@ -112,7 +109,7 @@ async fn post_is_never_retried_by_default() {
         fake.fail_next([fault.clone()]);
         let error = client
             .with_timeout(Duration::from_millis(200))
-            .create_webhook(WebhookRequest::new("51648", "https://example.com/hook"))
+            .create_webhook("51648", "https://example.com/hook")
             .send()
             .await
             .unwrap_err();
@@ -131,7 +128,7 @@ async fn post_is_retried_when_the_caller_opts_in() {
     let created = fake
         .client()
         .with_retry_policy(fast_retries().retry_non_idempotent(true))
-        .create_webhook(WebhookRequest::new("51648", "https://example.com/hook"))
+        .create_webhook("51648", "https://example.com/hook")
         .send()
         .await
         .unwrap();

@@ -7,7 +7,6 @@ mod common;
 use std::convert::Infallible;
 use std::time::Duration;
 
-use asana_client::models::WebhookRequest;
 use asana_client::opt_fields::{GetWebhookOptField, GetWebhooksOptField};
 use asana_client::{Error, RetryPolicy};
 use axum::body::{Body, Bytes};
@@ -82,7 +81,7 @@ async fn create_update_and_delete_against_the_fake() {
     fake.add_resource("1331", "51648", "Launch plan");
     let client = fake.client();
     let created = client
-        .create_webhook(WebhookRequest::new("51648", "https://example.com/hook"))
+        .create_webhook("51648", "https://example.com/hook")
         .send()
         .await
         .unwrap();
@@ -98,7 +97,7 @@ async fn create_update_and_delete_against_the_fake() {
 
     let error = api_error(
         client
-            .create_webhook(WebhookRequest::new("404", "https://example.com/hook"))
+            .create_webhook("404", "https://example.com/hook")
             .send()
             .await
             .unwrap_err(),
@@ -218,7 +217,7 @@ async fn every_fault_gives_a_typed_error_and_no_secret_leaks() {
 
     // A webhook secret, seen by the client, must not reach the logs either.
     let created = client
-        .create_webhook(WebhookRequest::new("51648", "https://example.com/hook"))
+        .create_webhook("51648", "https://example.com/hook")
         .send()
         .await
         .unwrap();

@@ -64,14 +64,55 @@ fn every_tag_generates_a_client_that_passes_clippy_and_rustdoc() {
     assert!(failures.is_empty(), "the whole API does not generate:\n{}", failures.join("\n"));
     // The receiver keeps the secret that the create call returns beside `data` (`CreateWebhookResponse`);
     // documents whose create response has no such envelope (2023-01-24) are compiled without it.
-    let (with_receiver, without): (Vec<_>, Vec<_>) =
+    let (mut with_receiver, without): (Vec<_>, Vec<_>) =
         clients.into_iter().partition(|(_, generated)| generated.surface.models.contains_key("CreateWebhookResponse"));
     assert!(!with_receiver.is_empty(), "the current document has the receiver's envelope");
+    // The README's whole-API examples are compiled against the current document's client, as written.
+    let (_, current) = with_receiver.iter_mut().find(|(name, _)| name == "current").expect("the current document generates");
+    current.files.push(generator::GeneratedFile { path: "examples/readme.rs".to_owned(), contents: readme_examples_crate() });
     if let Err(output) = scratch::clippy_clients("whole-api", &with_receiver, scratch::Features::All) {
         panic!("a whole-API client does not pass clippy or rustdoc {output}");
     }
     if let Err(output) = scratch::clippy_clients("whole-api-without-receiver", &without, scratch::Features::Default) {
         panic!("a whole-API client does not pass clippy or rustdoc {output}");
+    }
+}
+
+/// The README's code blocks marked `rust,ignore,whole-api` (`ignore`: the README is also the doc of the
+/// `tests` crate, whose client is the webhooks slice), in order.
+fn readme_examples() -> Vec<String> {
+    let readme = fs::read_to_string(project_root().join("README.md")).expect("read README.md");
+    let mut blocks = Vec::new();
+    let mut lines = readme.lines();
+    while let Some(line) = lines.next() {
+        if line.trim_end() == "```rust,ignore,whole-api" {
+            let block: Vec<&str> = lines.by_ref().take_while(|line| line.trim_end() != "```").collect();
+            blocks.push(block.join("\n"));
+        }
+    }
+    blocks
+}
+
+/// An example target of the whole-API crate holding every README example in a module of its own, where
+/// `asana_client` names the crate as it does for users.
+fn readme_examples_crate() -> String {
+    let mut source = String::from(
+        "//! The README's examples of the whole API, compiled as written.\n\
+         #![allow(dead_code, reason = \"the examples are compiled, not run\")]\n\
+         extern crate asana_client_current as asana_client;\n\
+         fn main() {}\n",
+    );
+    for (index, block) in readme_examples().iter().enumerate() {
+        source.push_str(&format!("mod readme_example_{index} {{\n{block}\n}}\n"));
+    }
+    source
+}
+
+#[test]
+fn the_readme_has_whole_api_examples_of_every_call_shape() {
+    let examples = readme_examples().join("\n");
+    for call in ["create_task(", ".opt_fields(", "create_attachment_for_object(", "match ", ".reader()"] {
+        assert!(examples.contains(call), "no README whole-API example calls `{call}`:\n{examples}");
     }
 }
 

@@ -71,7 +71,10 @@ impl crate::Client {
     ///
     /// # Arguments
     ///
-    /// - `data`: What to watch, where to deliver, and optional filters. Sent as `{"data": ...}`.
+    /// - `resource`: Gid of the object to watch. Most object kinds are accepted; broad containers such as workspaces need `filters`.
+    /// - `target`: URL Asana will POST deliveries to. It is used verbatim, query string included, so you can put your own routing data in it.
+    ///
+    /// The request body is [`WebhookRequest`](crate::models::WebhookRequest), sent as `{"data": ...}`: its fields are set like parameters, or [`create_webhook_with_body`](Self::create_webhook_with_body) takes one built beforehand.
     ///
     /// # Optional parameters
     ///
@@ -79,6 +82,7 @@ impl crate::Client {
     ///
     /// - [`opt_fields`](crate::webhooks::CreateWebhook::opt_fields): Extra fields to include in the returned webhook. Some fields are left out of responses unless asked for; list them here and they are sent as one comma-joined value.
     /// - [`pretty`](crate::webhooks::CreateWebhook::pretty): Ask for indented, line-broken JSON. Handy while debugging, but it makes responses bigger and slower, so leave it off in production.
+    /// - [`filters`](crate::webhooks::CreateWebhook::filters): Filters for the new webhook. An event is delivered when it matches at least one of them and dropped otherwise.
     ///
     /// # Returns
     ///
@@ -87,11 +91,25 @@ impl crate::Client {
     /// Each `opt_fields` value lands in a field of [`CreateWebhookResponse`](crate::models::CreateWebhookResponse) or of a type it holds.
     pub fn create_webhook(
         &self,
-        data: crate::models::WebhookRequest,
+        resource: impl Into<String>,
+        target: impl Into<String>,
     ) -> CreateWebhook<'_> {
         CreateWebhook {
             client: self,
-            data,
+            body: crate::models::WebhookRequest::new(resource, target),
+            opt_fields: crate::runtime::OptFields::default(),
+            pretty: None,
+        }
+    }
+
+    /// Like [`create_webhook`](Self::create_webhook), with the request body given whole: a [`WebhookRequest`](crate::models::WebhookRequest) built beforehand (`WebhookRequest::new(..)` and its setters). Body fields set on the returned builder change it.
+    pub fn create_webhook_with_body(
+        &self,
+        body: crate::models::WebhookRequest,
+    ) -> CreateWebhook<'_> {
+        CreateWebhook {
+            client: self,
+            body,
             opt_fields: crate::runtime::OptFields::default(),
             pretty: None,
         }
@@ -137,7 +155,8 @@ impl crate::Client {
     /// # Arguments
     ///
     /// - `webhook_gid`: Gid of the webhook.
-    /// - `data`: The complete new set of filters. Sent as `{"data": ...}`.
+    ///
+    /// The request body is [`WebhookUpdateRequest`](crate::models::WebhookUpdateRequest), sent as `{"data": ...}`: its fields are set like parameters, or [`update_webhook_with_body`](Self::update_webhook_with_body) takes one built beforehand.
     ///
     /// # Optional parameters
     ///
@@ -145,21 +164,33 @@ impl crate::Client {
     ///
     /// - [`opt_fields`](crate::webhooks::UpdateWebhook::opt_fields): Extra fields to include in the returned webhook. Some fields are left out of responses unless asked for; list them here and they are sent as one comma-joined value.
     /// - [`pretty`](crate::webhooks::UpdateWebhook::pretty): Ask for indented, line-broken JSON. Handy while debugging, but it makes responses bigger and slower, so leave it off in production.
+    /// - [`filters`](crate::webhooks::UpdateWebhook::filters): New filters for the webhook, replacing the old list entirely. An event is delivered when it matches at least one of them.
     ///
     /// # Returns
     ///
     /// `.send().await` gives the response's `data`, [`WebhookResponse`](crate::models::WebhookResponse).
     ///
     /// Each `opt_fields` value lands in a field of [`WebhookResponse`](crate::models::WebhookResponse) or of a type it holds.
-    pub fn update_webhook(
+    pub fn update_webhook(&self, webhook_gid: impl Into<String>) -> UpdateWebhook<'_> {
+        UpdateWebhook {
+            client: self,
+            webhook_gid: webhook_gid.into(),
+            body: crate::models::WebhookUpdateRequest::new(),
+            opt_fields: crate::runtime::OptFields::default(),
+            pretty: None,
+        }
+    }
+
+    /// Like [`update_webhook`](Self::update_webhook), with the request body given whole: a [`WebhookUpdateRequest`](crate::models::WebhookUpdateRequest) built beforehand (`WebhookUpdateRequest::new(..)` and its setters). Body fields set on the returned builder change it.
+    pub fn update_webhook_with_body(
         &self,
         webhook_gid: impl Into<String>,
-        data: crate::models::WebhookUpdateRequest,
+        body: crate::models::WebhookUpdateRequest,
     ) -> UpdateWebhook<'_> {
         UpdateWebhook {
             client: self,
             webhook_gid: webhook_gid.into(),
-            data,
+            body,
             opt_fields: crate::runtime::OptFields::default(),
             pretty: None,
         }
@@ -333,7 +364,7 @@ impl<'a> crate::runtime::Paginated<'a> for GetWebhooks<'a> {
 #[must_use = "a request does nothing until `.send()` is awaited"]
 pub struct CreateWebhook<'a> {
     client: &'a crate::Client,
-    data: crate::models::WebhookRequest,
+    body: crate::models::WebhookRequest,
     opt_fields: crate::runtime::OptFields,
     pretty: Option<bool>,
 }
@@ -365,6 +396,15 @@ impl<'a> CreateWebhook<'a> {
         self
     }
 
+    /// Filters for the new webhook. An event is delivered when it matches at least one of them and dropped otherwise.
+    pub fn filters(
+        mut self,
+        filters: impl IntoIterator<Item = crate::models::WebhookFilter>,
+    ) -> Self {
+        self.body = self.body.filters(filters);
+        self
+    }
+
     /// Sends the request. `.send().await` gives the response body, [`CreateWebhookResponse`](crate::models::CreateWebhookResponse).
     ///
     /// Each `opt_fields` value lands in a field of [`CreateWebhookResponse`](crate::models::CreateWebhookResponse) or of a type it holds.
@@ -378,7 +418,7 @@ impl<'a> CreateWebhook<'a> {
             )
             .query_list("opt_fields", self.opt_fields.iter())
             .query_opt("opt_pretty", self.pretty.as_ref());
-        let request = request.data_body(&self.data)?;
+        let request = request.data_body(&self.body)?;
         self.client.send_json(request).await
     }
 }
@@ -442,7 +482,7 @@ impl<'a> GetWebhook<'a> {
 pub struct UpdateWebhook<'a> {
     client: &'a crate::Client,
     webhook_gid: String,
-    data: crate::models::WebhookUpdateRequest,
+    body: crate::models::WebhookUpdateRequest,
     opt_fields: crate::runtime::OptFields,
     pretty: Option<bool>,
 }
@@ -474,6 +514,15 @@ impl<'a> UpdateWebhook<'a> {
         self
     }
 
+    /// New filters for the webhook, replacing the old list entirely. An event is delivered when it matches at least one of them.
+    pub fn filters(
+        mut self,
+        filters: impl IntoIterator<Item = crate::models::WebhookFilter>,
+    ) -> Self {
+        self.body = self.body.filters(filters);
+        self
+    }
+
     /// Sends the request. `.send().await` gives the response's `data`, [`WebhookResponse`](crate::models::WebhookResponse).
     ///
     /// Each `opt_fields` value lands in a field of [`WebhookResponse`](crate::models::WebhookResponse) or of a type it holds.
@@ -486,7 +535,7 @@ impl<'a> UpdateWebhook<'a> {
             )
             .query_list("opt_fields", self.opt_fields.iter())
             .query_opt("opt_pretty", self.pretty.as_ref());
-        let request = request.data_body(&self.data)?;
+        let request = request.data_body(&self.body)?;
         self.client.send_data(request).await
     }
 }

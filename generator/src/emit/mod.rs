@@ -131,6 +131,22 @@ pub(super) fn argument_type(ty: &TypeRef, scope: Scope) -> TokenStream {
     }
 }
 
+/// What a model's constructor or setter, or the request builder method setting a body field, takes for a
+/// field of type `ty`: anything string-like for a string, any iterator for a list.
+pub(super) fn field_argument(ty: &TypeRef, scope: Scope) -> TokenStream {
+    match ty {
+        TypeRef::String => quote!(impl Into<String>),
+        TypeRef::List(item) => {
+            let item = match item.as_ref() {
+                TypeRef::String => quote!(impl Into<String>),
+                other => type_tokens(other, scope),
+            };
+            quote!(impl IntoIterator<Item = #item>)
+        }
+        other => type_tokens(other, scope),
+    }
+}
+
 pub(super) fn ident(name: &str) -> Ident {
     Ident::new(name, Span::call_site())
 }

@@ -3,7 +3,7 @@
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 
-use super::{Scope, doc_attrs, type_tokens};
+use super::{Scope, doc_attrs, field_argument, type_tokens};
 use crate::docs;
 use crate::ir::{Field, Model, OptFieldSet, Presence, RustIdent, TypeRef};
 
@@ -177,7 +177,7 @@ fn constructor(model: &Model) -> Option<TokenStream> {
     let name = &model.name;
     let args = required.iter().map(|f| {
         let arg = &f.name;
-        let ty = argument(&f.ty);
+        let ty = field_argument(&f.ty, Scope::Models);
         quote!(#arg: #ty)
     });
     let inits = model.fields.iter().map(|f| {
@@ -214,7 +214,7 @@ fn setter(field: &Field) -> Option<TokenStream> {
     let name = &field.name;
     let method = field.setter.as_ref()?;
     let doc = doc_attrs(&field.doc);
-    let ty = argument(&field.ty);
+    let ty = field_argument(&field.ty, Scope::Models);
     let value = converted(field, quote!(#name));
     Some(quote! {
         #doc
@@ -225,23 +225,7 @@ fn setter(field: &Field) -> Option<TokenStream> {
     })
 }
 
-/// What a constructor or setter takes for a field of type `ty`: anything string-like for a string, any
-/// iterator for a list.
-fn argument(ty: &TypeRef) -> TokenStream {
-    match ty {
-        TypeRef::String => quote!(impl Into<String>),
-        TypeRef::List(item) => {
-            let item = match item.as_ref() {
-                TypeRef::String => quote!(impl Into<String>),
-                other => type_tokens(other, Scope::Models),
-            };
-            quote!(impl IntoIterator<Item = #item>)
-        }
-        other => type_tokens(other, Scope::Models),
-    }
-}
-
-/// The expression turning an [`argument`] named `arg` into the field's value.
+/// The expression turning a [`field_argument`] named `arg` into the field's value.
 fn converted(field: &Field, arg: TokenStream) -> TokenStream {
     let value = match &field.ty {
         TypeRef::String => quote!(#arg.into()),

@@ -3,9 +3,9 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::{Scope, argument_type, doc_attrs, type_tokens};
+use super::{Scope, argument_type, doc_attrs, field_argument, type_tokens};
 use crate::docs;
-use crate::ir::{Module, Operation, Param, ParamKind, ParamLocation, PathSegment, Reach, ResponseBody, TypeName, TypeRef};
+use crate::ir::{BodyField, Module, Operation, Param, ParamKind, ParamLocation, PathSegment, Reach, ResponseBody, TypeName, TypeRef};
 
 pub(super) fn operations(module: &Module) -> TokenStream {
     let methods = module.operations.iter().map(|op| client_method(op, module));
@@ -38,12 +38,52 @@ fn client_method(op: &Operation, module: &Module) -> TokenStream {
             _ => quote!(#name),
         }
     }).collect();
+    let optional_inits = optional_inits(op);
+    let with_body = op.body.as_ref().and_then(|body| {
+        let with_body = body.with_body_method.as_ref()?;
+        let TypeRef::Model(model) = &body.ty else { return None };
+        let name = &body.name;
+        let doc = doc_attrs(&format!(
+            "Like [`{method}`](Self::{method}), with the request body given whole: a [`{model}`](crate::models::{model}) \
+             built beforehand (`{model}::new(..)` and its setters). Body fields set on the returned builder change it."
+        ));
+        Some(quote! {
+            #doc
+            pub fn #with_body(&self, #(#args,)* #name: crate::models::#model) -> #builder<'_> {
+                #builder { client: self, #(#inits,)* #name, #(#optional_inits),* }
+            }
+        })
+    });
     if let Some(body) = &op.body {
         let name = &body.name;
-        let ty = argument_type(&body.ty, Scope::Api);
-        args.push(quote!(#name: #ty));
-        inits.push(if body.ty == TypeRef::String { quote!(#name: #name.into()) } else { quote!(#name) });
+        if let TypeRef::Model(model) = &body.ty && body.with_body_method.is_some() {
+            let fields: Vec<&BodyField> = body.fields.iter().filter(|f| f.required).collect();
+            for field in &fields {
+                let arg = &field.name;
+                let ty = field_argument(&field.ty, Scope::Api);
+                args.push(quote!(#arg: #ty));
+            }
+            let values = fields.iter().map(|field| &field.name);
+            inits.push(quote!(#name: crate::models::#model::new(#(#values),*)));
+        } else {
+            let ty = argument_type(&body.ty, Scope::Api);
+            args.push(quote!(#name: #ty));
+            inits.push(if body.ty == TypeRef::String { quote!(#name: #name.into()) } else { quote!(#name) });
+        }
     }
+    inits.extend(optional_inits);
+    quote! {
+        #doc
+        pub fn #method(&self, #(#args),*) -> #builder<'_> {
+            #builder { client: self, #(#inits),* }
+        }
+        #with_body
+    }
+}
+
+/// The starting values of the builder's optional parameters (and of `max_items`).
+fn optional_inits(op: &Operation) -> Vec<TokenStream> {
+    let mut inits = Vec::new();
     for param in op.params.iter().filter(|p| !p.required) {
         let name = &param.name;
         inits.push(match param.kind {
@@ -55,12 +95,63 @@ fn client_method(op: &Operation, module: &Module) -> TokenStream {
     if op.pagination.is_some() {
         inits.push(quote!(max_items: None));
     }
-    quote! {
-        #doc
-        pub fn #method(&self, #(#args),*) -> #builder<'_> {
-            #builder { client: self, #(#inits),* }
+    inits
+}
+
+/// A body field's documentation, written for its model: its links to other types (`[`User`]`), which
+/// resolve beside the model, are made to point into `crate::models` from the operation's module.
+fn body_field_doc(field: &BodyField) -> String {
+    let doc = &field.doc;
+    let mut out = String::with_capacity(doc.len());
+    let mut rest = doc.as_str();
+    while let Some(start) = rest.find("[`") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let name_len = after.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(after.len());
+        let name = &after[..name_len];
+        let tail = &after[name_len..];
+        let is_type = name.starts_with(|c: char| c.is_ascii_uppercase());
+        match tail.strip_prefix("`]") {
+            Some(next) if is_type && !next.starts_with(['(', '[']) => {
+                out.push_str(&format!("[`{name}`](crate::models::{name})"));
+                rest = next;
+            }
+            _ => {
+                out.push_str("[`");
+                rest = after;
+            }
         }
     }
+    out.push_str(rest);
+    out
+}
+
+/// A field's doc in a list item labelled with its name: a doc that starts by naming the field (what a field
+/// without a description says: "`owner`: a [`User`].") starts after the name.
+fn without_name(field: &BodyField, doc: &str) -> String {
+    let Some(rest) = doc.strip_prefix(&format!("`{}`: ", field.field)) else { return doc.to_owned() };
+    let mut chars = rest.chars();
+    chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
+}
+
+/// The builder methods setting the body's optional fields, through the model's own setters.
+fn body_setters(op: &Operation) -> TokenStream {
+    let Some(body) = &op.body else { return TokenStream::new() };
+    let body_field = &body.name;
+    let setters = body.fields.iter().filter(|f| !f.required).filter_map(|field| {
+        let model_setter = field.model_setter.as_ref()?;
+        let name = &field.name;
+        let ty = field_argument(&field.ty, Scope::Api);
+        let doc = doc_attrs(&body_field_doc(field));
+        Some(quote! {
+            #doc
+            pub fn #name(mut self, #name: #ty) -> Self {
+                self.#body_field = self.#body_field.#model_setter(#name);
+                self
+            }
+        })
+    });
+    quote!(#(#setters)*)
 }
 
 /// The type a builder field holds for a parameter.
@@ -131,23 +222,43 @@ fn operation_doc(op: &Operation, module: &Module) -> String {
         }
     }
     let required: Vec<&Param> = op.params.iter().filter(|p| p.required).collect();
+    let body_fields: &[BodyField] = op.body.as_ref().map_or(&[], |body| &body.fields);
     if !required.is_empty() || op.body.is_some() {
         doc.push_str("\n# Arguments\n\n");
         for param in &required {
             doc.push_str(&list_item(&format!("`{}`", param.name), &param.doc));
         }
-        if let Some(body) = &op.body {
-            doc.push_str(&list_item(&format!("`{}`", body.name), &format!("{} Sent as `{{\"data\": ...}}`.", body.doc)));
+        match &op.body {
+            Some(body) if body.with_body_method.is_some() => {
+                for field in body_fields.iter().filter(|f| f.required) {
+                    doc.push_str(&list_item(&format!("`{}`", field.name), &without_name(field, &body_field_doc(field))));
+                }
+            }
+            Some(body) => doc.push_str(&list_item(&format!("`{}`", body.name), &format!("{} Sent as `{{\"data\": ...}}`.", body.doc))),
+            None => {}
+        }
+        if let (Some(body), Some(with_body)) = (&op.body, op.body.as_ref().and_then(|b| b.with_body_method.as_ref())) {
+            let model = type_doc(&body.ty);
+            doc.push_str(&format!(
+                "\nThe request body is {model}, sent as `{{\"data\": ...}}`: its fields are set like parameters, or \
+                 [`{with_body}`](Self::{with_body}) takes one built beforehand.\n"
+            ));
         }
     }
     let optional: Vec<&Param> = op.params.iter().filter(|p| !p.required).collect();
-    if !optional.is_empty() {
+    let optional_fields: Vec<&BodyField> = body_fields.iter().filter(|f| !f.required && f.model_setter.is_some()).collect();
+    if !optional.is_empty() || !optional_fields.is_empty() {
         doc.push_str(&format!("\n# Optional parameters\n\nSet on the returned [`{0}`](crate::{1}::{0}):\n\n", op.builder_name, module.name));
         for param in optional {
             // Without a typed set, `opt_fields` is only reachable through its raw setter.
             let Some(method) = param.setter.as_ref().or(param.raw_setter.as_ref()) else { continue };
             let link = format!("[`{method}`](crate::{}::{}::{method})", module.name, op.builder_name);
             doc.push_str(&list_item(&link, &param.doc));
+        }
+        for field in optional_fields {
+            let method = &field.name;
+            let link = format!("[`{method}`](crate::{}::{}::{method})", module.name, op.builder_name);
+            doc.push_str(&list_item(&link, &without_name(field, &body_field_doc(field))));
         }
     }
     doc.push_str(&format!("\n# Returns\n\n{}", response_doc(op)));
@@ -256,6 +367,7 @@ fn builder(op: &Operation) -> TokenStream {
         fields.push(quote!(max_items: Option<usize>,));
     }
     let setters = op.params.iter().map(setters);
+    let body_setters = body_setters(op);
     let send = send(op);
     let pagination = pagination(op);
     let events = event_stream(op);
@@ -269,6 +381,7 @@ fn builder(op: &Operation) -> TokenStream {
         }
         impl<'a> #name<'a> {
             #(#setters)*
+            #body_setters
             #send
         }
         #pagination
@@ -613,6 +726,22 @@ mod tests {
         let untyped = param("opt_fields", ParamLocation::Query, true, ParamKind::OptFields { set: None });
         assert_eq!(compact(param_argument_type(&untyped)), "implIntoIterator<Item=implInto<String>>");
         assert_eq!(compact(param_value(&untyped)), "crate::runtime::OptFields::raw(opt_fields)");
+    }
+
+    #[test]
+    fn body_field_docs_link_into_the_models_module() {
+        let field = crate::ir::BodyField {
+            field: snake("owner").expect("an identifier"),
+            name: snake("owner").expect("an identifier"),
+            ty: TypeRef::String,
+            required: false,
+            model_setter: None,
+            doc: "`owner`: a [`User`], see [`Team`](crate::models::Team), [`x`] and [`Ab`][ref].".to_owned(),
+        };
+        assert_eq!(
+            body_field_doc(&field),
+            "`owner`: a [`User`](crate::models::User), see [`Team`](crate::models::Team), [`x`] and [`Ab`][ref]."
+        );
     }
 
     fn module() -> Module {

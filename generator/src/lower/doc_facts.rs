@@ -168,7 +168,7 @@ mod tests {
             description: String::new(),
             scopes: Vec::new(),
             params: Vec::new(),
-            body: body.map(|ty| Body { name: snake("data").unwrap(), ty, doc: "Doc.".to_owned() }),
+            body: body.map(|ty| Body { name: snake("data").unwrap(), ty, doc: "Doc.".to_owned(), fields: Vec::new(), with_body_method: None }),
             response,
             pagination: None,
             events: None,

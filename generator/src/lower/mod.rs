@@ -78,6 +78,20 @@ pub fn lower(selection: &Selection<'_>, config: &Config, warnings: &mut Vec<Erro
                 ));
                 continue;
             }
+            // The method taking a prepared body is named after the operation's; another operation named so
+            // (or a method of the client's own) would be emitted twice.
+            let with_body = lowered.body.as_ref().and_then(|body| body.with_body_method.clone());
+            if let Some(with_body) = with_body {
+                let taken = CLIENT_METHODS.contains(&with_body.as_str()).then(|| "the client itself".to_owned())
+                    .or_else(|| seen_ids.insert(with_body.clone(), op.pointer.clone()));
+                if let Some(first) = taken {
+                    errors.push(lowering.error(
+                        &op.pointer,
+                        format!("operationId `{}` gives the method `{with_body}` for a prepared body, already used by {first}", lowered.operation_id),
+                    ));
+                    continue;
+                }
+            }
             operations.push(lowered);
         }
         if operations.is_empty() && !selection.operations.iter().any(|op| &op.tag == tag) {
@@ -102,6 +116,9 @@ pub fn lower(selection: &Selection<'_>, config: &Config, warnings: &mut Vec<Erro
     }
     box_recursive_fields(&mut lowering.models);
     decide_model_items(&mut lowering.models);
+    for module in &mut modules {
+        operations::link_body_setters(&lowering.models, &mut module.operations);
+    }
     let space = reach::TypeSpace { models: &lowering.models, unions: &lowering.unions };
     for operation in modules.iter_mut().flat_map(|module| &mut module.operations) {
         let paths = opt_field_paths(&lowering.opt_field_sets, &operation.params);

@@ -8,8 +8,8 @@ use super::{Context, Lowering, Problems, SchemaRef};
 use crate::docs;
 use crate::error::{Result, pointer_push};
 use crate::ir::{
-    Body, EventStream, Operation, PageOf, Pagination, Param, ParamKind, ParamLocation, Presence,
-    ResponseBody, TypeName, TypeRef, Usage,
+    Body, BodyField, EventStream, Operation, PageOf, Pagination, Param, ParamKind, ParamLocation, Presence,
+    ResponseBody, RustIdent, TypeName, TypeRef, Usage,
 };
 use crate::names::{camel, snake};
 use crate::select::SelectedOperation;
@@ -48,11 +48,16 @@ impl<'s> Lowering<'s> {
         let first_optional = params.iter().position(|located| !located.param.required).unwrap_or(params.len());
         let (required, optional) = params.split_at_mut(first_optional);
         claim_names(self, required, &mut names)?;
-        let body = body.map(|mut body| {
+        let body = body.map(|body| self.body_fields(body, &method_name)).map(|mut body| {
             body.name = names.claim(&body.name, &[]).ok_or_else(|| self.error(at, "the request body's argument clashes with the builder's names"))?;
+            claim_body_fields(&mut body, true, &mut names).map_err(|field| self.error(at, field))?;
             Ok(body)
         }).transpose()?;
         claim_names(self, optional, &mut names)?;
+        let body = body.map(|mut body| {
+            claim_body_fields(&mut body, false, &mut names).map_err(|field| self.error(at, field))?;
+            Ok(body)
+        }).transpose()?;
         let params: Vec<Param> = params.into_iter().map(|located| located.param).collect();
         let path_segments = path_segments(self, selected, &params)?;
         let pagination = self.pagination(&response, &envelope_fields, &params);
@@ -145,7 +150,28 @@ impl<'s> Lowering<'s> {
         let doc = body.description.as_deref().map(docs::to_rustdoc).filter(|d| !d.is_empty())
             .unwrap_or_else(|| "The request body's `data`.".to_owned());
         let name = snake("data").ok_or_else(|| self.error(&schema_pointer, "`data` gives no Rust identifier"))?;
-        Ok((Some(Body { name, ty, doc }), Vec::new()))
+        Ok((Some(Body { name, ty, doc, fields: Vec::new(), with_body_method: None }), Vec::new()))
+    }
+
+    /// A body whose `data` is a sent model with fields is set field by field on the builder, like the
+    /// parameters: the model's required fields become arguments of the `Client` method, its optional ones
+    /// builder methods calling the model's setters, and `{method}_with_body` takes a prepared model. Any other
+    /// body stays one positional argument.
+    fn body_fields(&self, body: Body, method_name: &RustIdent) -> Body {
+        let TypeRef::Model(model) = &body.ty else { return body };
+        let Some(model) = self.models.get(model).filter(|model| model.usage.is_sent() && !model.fields.is_empty()) else { return body };
+        // Every optional field of a sent model gets a setter; its name is decided with the model's other
+        // items once all fields are known (`link_body_setters`).
+        let fields: Vec<BodyField> = model.fields.iter().map(|field| BodyField {
+            field: field.name.clone(),
+            name: field.name.clone(),
+            ty: field.ty.clone(),
+            required: field.presence == Presence::Required,
+            model_setter: None,
+            doc: field.doc.clone(),
+        }).collect();
+        let (Some(name), Some(with_body_method)) = (snake("body"), snake(&format!("{method_name}_with_body"))) else { return body };
+        Body { name, fields, with_body_method: Some(with_body_method), ..body }
     }
 
     /// The properties of an inline `{data: ...}` envelope object, with the pointer to them.
@@ -279,6 +305,31 @@ impl<'s> Lowering<'s> {
     }
 }
 
+/// Points each optional body field at its model's setter, named once the models are final
+/// ([`super::types::decide_model_items`]); a field the model no longer has, or that has no setter, gets no
+/// builder method.
+pub(super) fn link_body_setters(models: &std::collections::BTreeMap<TypeName, crate::ir::Model>, operations: &mut [Operation]) {
+    for body in operations.iter_mut().filter_map(|op| op.body.as_mut()) {
+        let TypeRef::Model(model) = &body.ty else { continue };
+        let Some(model) = models.get(model) else { continue };
+        for field in body.fields.iter_mut().filter(|field| !field.required) {
+            field.model_setter = model.fields.iter().find(|f| f.name == field.field).and_then(|f| f.setter.clone());
+        }
+    }
+}
+
+/// Gives the required (`required`) or optional body fields their names in the builder's namespace, in the
+/// model's order: a field named like a parameter, the body's own field or a builder method gets a `_field`
+/// suffix. `Err` says which field has no free name.
+fn claim_body_fields(body: &mut Body, required: bool, names: &mut BuilderNamespace) -> std::result::Result<(), String> {
+    for field in body.fields.iter_mut().filter(|field| field.required == required) {
+        field.name = names.claim_or_suffixed(&field.field, &[], "_field").ok_or_else(|| {
+            format!("the request body's field `{}` clashes with another name of the request builder, even as `{}_field`", field.field, field.field)
+        })?;
+    }
+    Ok(())
+}
+
 /// An operation's description without a paragraph stating the scopes its security requirement names: the
 /// generated docs state those once, beside the method and path.
 fn description_without_scopes(text: &str, scopes: &[String]) -> String {
@@ -302,4 +353,70 @@ fn widened_doc(document: &TypeRef, widened: &TypeRef) -> String {
         name(widened),
         name(document)
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ident(name: &str) -> crate::ir::RustIdent {
+        snake(name).expect("an identifier")
+    }
+
+    fn field(name: &str, required: bool) -> BodyField {
+        BodyField {
+            field: ident(name),
+            name: ident(name),
+            ty: TypeRef::String,
+            required,
+            model_setter: (!required).then(|| ident(name)),
+            doc: String::new(),
+        }
+    }
+
+    fn body(fields: Vec<BodyField>) -> Body {
+        Body {
+            name: ident("body"),
+            ty: TypeRef::Model(camel("TaskRequest").expect("a type name")),
+            doc: String::new(),
+            fields,
+            with_body_method: Some(ident("create_task_with_body")),
+        }
+    }
+
+    fn names(body: &Body) -> Vec<String> {
+        body.fields.iter().map(|f| f.name.to_string()).collect()
+    }
+
+    #[test]
+    fn body_fields_share_the_builder_namespace_with_parameters() {
+        let mut namespace = BuilderNamespace::new();
+        assert_eq!(namespace.claim(&ident("workspace"), &[]), Some(ident("workspace")), "a parameter claims first");
+        assert_eq!(namespace.claim(&ident("body"), &[]), Some(ident("body")), "then the builder's body field");
+        let mut body = body(vec![field("name", true), field("workspace", true), field("body", false), field("send", false)]);
+        claim_body_fields(&mut body, true, &mut namespace).expect("free names");
+        assert_eq!(names(&body), ["name", "workspace_field", "body", "send"], "only required fields are named first");
+        claim_body_fields(&mut body, false, &mut namespace).expect("free names");
+        assert_eq!(names(&body), ["name", "workspace_field", "body_field", "send_field"]);
+        let model_names: Vec<String> = body.fields.iter().map(|f| f.field.to_string()).collect();
+        assert_eq!(model_names, ["name", "workspace", "body", "send"], "the model's own names are kept for its constructor");
+    }
+
+    #[test]
+    fn a_body_field_without_a_free_name_is_reported() {
+        let mut namespace = BuilderNamespace::new();
+        namespace.claim(&ident("notes"), &[]);
+        namespace.claim(&ident("notes_field"), &[]);
+        let mut body = body(vec![field("notes", false)]);
+        let error = claim_body_fields(&mut body, false, &mut namespace).expect_err("both spellings taken");
+        assert!(error.contains("`notes`") && error.contains("`notes_field`"), "{error}");
+    }
+
+    #[test]
+    fn a_parameter_named_like_a_body_field_claimed_earlier_is_renamed() {
+        let mut namespace = BuilderNamespace::new();
+        let mut body = body(vec![field("name", true)]);
+        claim_body_fields(&mut body, true, &mut namespace).expect("free names");
+        assert_eq!(namespace.claim(&ident("name"), &[]), Some(ident("name_param")));
+    }
 }

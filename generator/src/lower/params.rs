@@ -41,7 +41,12 @@ impl BuilderNamespace {
 
     /// Claims `wanted`, or `wanted_param` when it is taken; `None` when both are.
     pub(super) fn claim(&mut self, wanted: &RustIdent, extra_methods: &[&str]) -> Option<RustIdent> {
-        let candidates = [Some(wanted.clone()), snake(&format!("{wanted}_param"))];
+        self.claim_or_suffixed(wanted, extra_methods, "_param")
+    }
+
+    /// Claims `wanted`, or `wanted` with `suffix` when it is taken; `None` when both are.
+    pub(super) fn claim_or_suffixed(&mut self, wanted: &RustIdent, extra_methods: &[&str], suffix: &str) -> Option<RustIdent> {
+        let candidates = [Some(wanted.clone()), snake(&format!("{wanted}{suffix}"))];
         let free = candidates.into_iter().flatten().find(|name| {
             let names: Vec<String> = std::iter::once(name.to_string())
                 .chain(extra_methods.iter().map(|suffix| format!("{name}{suffix}")))

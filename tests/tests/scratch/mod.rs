@@ -19,7 +19,8 @@ pub enum Features {
     All,
 }
 
-/// Runs `cargo clippy -D warnings` and rustdoc with warnings denied over one crate per `(name, generated)`;
+/// Runs `cargo clippy -D warnings` (the library and any examples a client's files add) and rustdoc with
+/// warnings denied over one crate per `(name, generated)`;
 /// `Err` holds the failing tool's output.
 /// `workspace` names the scratch directory; all scratch workspaces share one target directory.
 #[allow(dead_code, reason = "each test file that includes this module uses one of the runners")]
@@ -31,7 +32,7 @@ pub fn clippy_clients(workspace: &str, clients: &[(String, Generated)], features
     let root = project_root();
     let scratch = write_workspace(workspace, clients, &[]);
     let clippy = Command::new(env!("CARGO"))
-        .args(["clippy", "--workspace", "--offline", "--quiet"])
+        .args(["clippy", "--workspace", "--lib", "--examples", "--offline", "--quiet"])
         .args(feature_args)
         .args(["--", "-D", "warnings"])
         .current_dir(&scratch)

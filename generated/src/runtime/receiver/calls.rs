@@ -54,7 +54,7 @@ fn api_said_no(error: &Error) -> bool {
 
 impl Client {
     /// Creates a webhook whose target `receiver` serves: registers the expected handshake,
-    /// sends [`create_webhook`](Self::create_webhook), and keeps the secret in the receiver's
+    /// sends [`create_webhook_with_body`](Self::create_webhook_with_body), and keeps the secret in the receiver's
     /// [`SecretStore`](super::SecretStore), keyed by the target's path and query.
     ///
     /// The receiver (or a replica sharing its store) must already be serving the target, since
@@ -73,7 +73,7 @@ impl Client {
     ) -> Result<CreateWebhookResponse, WebhookCallError> {
         let pending = receiver.expect_handshake(&request.target).await?;
         let target = pending.target().to_owned();
-        match self.create_webhook(request).send().await {
+        match self.create_webhook_with_body(request).send().await {
             Ok(created) => match pending.finish(&created).await {
                 Ok(_) => Ok(created),
                 Err(source) => Err(WebhookCallError::NotStored {

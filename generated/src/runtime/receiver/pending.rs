@@ -30,13 +30,13 @@ use crate::models::CreateWebhookResponse;
 /// all of this; use the guard directly to set options on the create request:
 ///
 /// ```no_run
-/// # use asana_client::{Client, Error, models::WebhookRequest, opt_fields::CreateWebhookOptField};
+/// # use asana_client::{Client, Error, opt_fields::CreateWebhookOptField};
 /// # use asana_client::receiver::Receiver;
 /// # async fn example(client: Client, receiver: Receiver) -> Result<(), Box<dyn std::error::Error>> {
 /// let target = "https://example.com/hooks/asana?project=8675309";
 /// let pending = receiver.expect_handshake(target).await?;
 /// let created = client
-///     .create_webhook(WebhookRequest::new("8675309", target))
+///     .create_webhook("8675309", target)
 ///     .opt_fields([CreateWebhookOptField::Filters])
 ///     .send()
 ///     .await;
