@@ -111,6 +111,16 @@ impl Writer {
         Self::load(|| redb::Builder::new().create_file(file), path)
     }
 
+    /// Opens an inbox on `backend` (storage that fails or loses writes on command, in tests);
+    /// `path` only names it in errors.
+    #[cfg(test)]
+    pub(super) fn open_backend(
+        backend: impl redb::StorageBackend,
+        path: &Path,
+    ) -> Result<(Opened, Stored, u64), StoreError> {
+        Self::load(|| redb::Builder::new().create_with_backend(backend), path)
+    }
+
     /// Creates the tables if missing and reads the events `database` holds.
     ///
     /// redb may panic on a write error while it recovers a file: that is an error here.

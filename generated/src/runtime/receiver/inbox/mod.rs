@@ -132,6 +132,13 @@ impl InboxBuilder {
         self.start(opened)
     }
 
+    /// Opens an inbox on `backend` instead of a file, as [`open`](Self::open) does.
+    #[cfg(test)]
+    fn open_backend(self, backend: impl redb::StorageBackend) -> Result<Inbox, StoreError> {
+        let opened = Writer::open_backend(backend, &self.path)?;
+        self.start(opened)
+    }
+
     fn start(self, (writer, stored, next_id): (file::Opened, file::Stored, u64)) -> Result<Inbox, StoreError> {
         let mut entries = BTreeMap::new();
         let mut bytes = 0;
