@@ -479,8 +479,9 @@ impl Inbox {
     ///
     /// # Errors
     ///
-    /// [`StoreError`] if the file could not be written; the events stay and are handed out
-    /// again.
+    /// [`StoreError`] if the acknowledgement could not be confirmed as written. It may be on
+    /// disk all the same (a failed `fsync` does not say what reached the disk), so the events
+    /// may or may not be handed out again: keep dropping duplicates by id.
     pub async fn ack(&self, ids: impl IntoIterator<Item = EventId>) -> Result<(), StoreError> {
         let ids: Vec<u64> = ids.into_iter().map(|id| id.0).collect();
         if ids.is_empty() {
