@@ -28,7 +28,9 @@
 //!   `fsync`, by one writing thread, so durability does not cost a disk sync per request.
 //! - **Write failures**: a delivery whose commit failed is answered `503` (Asana sends it again).
 //!   After a failure that leaves redb needing recovery, the inbox answers `503` until the process
-//!   restarts, when redb recovers the file on opening it.
+//!   restarts, when redb recovers the file on opening it. A failed `fsync` does not say what
+//!   reached the disk: such a delivery may be found stored after the restart (and then again
+//!   under new ids when Asana resends it), and such an acknowledgement recorded.
 //!
 //! The inbox file (`webhook-inbox.redb`, beside the secrets when opened by
 //! [`Inbox::open`] on the same directory) is locked while open: one process at a time.
