@@ -169,16 +169,17 @@ impl Writer {
 
     /// Asks the writer to commit `events`; the returned future says when they are durable.
     /// (The command is sent before this returns, so commands are committed in call order.)
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError`] if the writer stopped: then the events were not sent.
     pub(super) fn append(
         &self,
         events: Vec<NewEvent>,
-    ) -> impl Future<Output = Result<(), StoreError>> + Send + use<> {
+    ) -> Result<impl Future<Output = Result<(), StoreError>> + Send + use<>, StoreError> {
         let (reply, committed) = oneshot::channel();
-        let sent = self.send(Command::Append(events, reply));
-        async move {
-            sent?;
-            committed.await.unwrap_or_else(|_| Err(stopped()))
-        }
+        self.send(Command::Append(events, reply))?;
+        Ok(async move { committed.await.unwrap_or_else(|_| Err(stopped())) })
     }
 
     /// Removes acknowledged events, durably.
@@ -299,15 +300,17 @@ fn write_loop(
                 }
             }
         };
-        if result.is_ok() {
-            let mut state = shared.state();
-            for command in &group {
-                match command {
-                    Command::Append(events, _) => state.committed(events),
-                    Command::Ack(ids, _) => state.acknowledged(ids),
-                }
+        let mut state = shared.state();
+        for command in &group {
+            match (command, &result) {
+                (Command::Append(events, _), Ok(())) => state.committed(events),
+                (Command::Append(events, _), Err(_)) => state.released(events),
+                (Command::Ack(ids, _), Ok(())) => state.acknowledged(ids),
+                (Command::Ack(..), Err(_)) => {}
             }
-            drop(state);
+        }
+        drop(state);
+        if result.is_ok() {
             shared.arrived.notify_waiters();
         }
         for command in group {

@@ -220,7 +220,9 @@ struct State {
     entries: BTreeMap<u64, Entry>,
     /// Bytes of the events in `entries`.
     bytes: u64,
-    /// Events and bytes of appends sent to the writer and not yet committed.
+    /// Events and bytes of appends sent to the writer and not yet committed (or failed): the
+    /// writer moves them to `entries` or releases them, so that a delivery whose request was
+    /// cancelled meanwhile leaves nothing behind.
     reserved_events: usize,
     reserved_bytes: u64,
     next_id: u64,
@@ -379,15 +381,14 @@ impl Inbox {
                 })
                 .collect();
             // Sent under the lock, so that the writer commits ids in increasing order.
-            inner.writer.append(events)
+            let sent = inner.writer.append(events);
+            if sent.is_err() {
+                state.reserved_events -= count;
+                state.reserved_bytes -= bytes;
+            }
+            sent?
         };
-        let result = committed.await;
-        {
-            let mut state = inner.shared.state();
-            state.reserved_events -= count;
-            state.reserved_bytes -= bytes;
-        }
-        result?;
+        committed.await?;
         Ok(count)
     }
 
@@ -494,8 +495,9 @@ impl Inbox {
 }
 
 impl State {
-    /// Records committed events (called by the writer, in id order).
+    /// Records committed events (called by the writer, in id order), which were reserved.
     fn committed(&mut self, events: &[NewEvent]) {
+        self.released(events);
         for event in events {
             self.bytes += event.record.len() as u64;
             let entry = Entry {
@@ -505,6 +507,13 @@ impl State {
             };
             self.entries.insert(event.id, entry);
         }
+    }
+
+    /// Releases the reservation of events whose commit is over, committed or not.
+    fn released(&mut self, events: &[NewEvent]) {
+        let bytes: u64 = events.iter().map(|event| event.record.len() as u64).sum();
+        self.reserved_events -= events.len();
+        self.reserved_bytes -= bytes;
     }
 
     /// Forgets acknowledged events (called by the writer once the removal is committed).

@@ -217,6 +217,74 @@ fn a_second_process_cannot_open_the_same_inbox() {
     assert!(Inbox::open(directory.path()).is_err());
 }
 
+/// In-memory storage whose `fsync` waits while the gate is closed: a commit in progress, held.
+#[derive(Debug, Default)]
+struct GatedStorage {
+    memory: redb::backends::InMemoryBackend,
+    closed: Arc<(std::sync::Mutex<bool>, std::sync::Condvar)>,
+}
+
+impl GatedStorage {
+    fn set_closed(gate: &(std::sync::Mutex<bool>, std::sync::Condvar), closed: bool) {
+        *gate.0.lock().unwrap() = closed;
+        gate.1.notify_all();
+    }
+}
+
+impl redb::StorageBackend for GatedStorage {
+    fn len(&self) -> std::io::Result<u64> {
+        self.memory.len()
+    }
+
+    fn read(&self, offset: u64, len: usize) -> std::io::Result<Vec<u8>> {
+        self.memory.read(offset, len)
+    }
+
+    fn set_len(&self, len: u64) -> std::io::Result<()> {
+        self.memory.set_len(len)
+    }
+
+    fn sync_data(&self, eventual: bool) -> std::io::Result<()> {
+        let (closed, opened) = &*self.closed;
+        let _open = opened.wait_while(closed.lock().unwrap(), |closed| *closed).unwrap();
+        self.memory.sync_data(eventual)
+    }
+
+    fn write(&self, offset: u64, data: &[u8]) -> std::io::Result<()> {
+        self.memory.write(offset, data)
+    }
+}
+
+#[tokio::test]
+async fn a_delivery_dropped_while_its_commit_runs_leaves_the_bounds_as_they_were() {
+    let receiver = receiver().await;
+    let storage = GatedStorage::default();
+    let gate = Arc::clone(&storage.closed);
+    let builder = InboxBuilder {
+        path: PathBuf::from("gated.redb"),
+        max_events: 2,
+        max_bytes: DEFAULT_MAX_BYTES,
+        visibility_timeout: DEFAULT_VISIBILITY_TIMEOUT,
+    };
+    let inbox = builder.open_backend(storage).unwrap();
+
+    // The request is cancelled (Asana's connection closed) while its events are being written.
+    GatedStorage::set_closed(&gate, true);
+    let body = body(&[1]);
+    {
+        let delivery = std::pin::pin!(deliver(&inbox, &receiver, KEY, &body));
+        let mut context = std::task::Context::from_waker(std::task::Waker::noop());
+        assert!(delivery.poll(&mut context).is_pending());
+    }
+    GatedStorage::set_closed(&gate, false);
+    // The commit completes all the same.
+    assert_eq!(gids(&inbox.next_batch(10).await.unwrap()), ["1"]);
+
+    // One event of two is in the inbox: a delivery of one more fits.
+    let status = deliver(&inbox, &receiver, KEY, &self::body(&[2])).await.unwrap();
+    assert_eq!(status, StatusCode::OK);
+}
+
 mod crashes {
     //! A property test over random interleavings of deliveries (and Asana's retries of refused
     //! ones), hand-outs, acknowledgements, visibility-timeout expiries, clean restarts, failed
