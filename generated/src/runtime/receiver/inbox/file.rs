@@ -111,6 +111,16 @@ impl Writer {
         Self::load(|| redb::Builder::new().create_file(file), path)
     }
 
+    /// Opens an inbox on `backend` (storage that fails or loses writes on command, in tests);
+    /// `path` only names it in errors.
+    #[cfg(test)]
+    pub(super) fn open_backend(
+        backend: impl redb::StorageBackend,
+        path: &Path,
+    ) -> Result<(Opened, Stored, u64), StoreError> {
+        Self::load(|| redb::Builder::new().create_with_backend(backend), path)
+    }
+
     /// Creates the tables if missing and reads the events `database` holds.
     ///
     /// redb may panic on a write error while it recovers a file: that is an error here.
@@ -159,16 +169,17 @@ impl Writer {
 
     /// Asks the writer to commit `events`; the returned future says when they are durable.
     /// (The command is sent before this returns, so commands are committed in call order.)
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError`] if the writer stopped: then the events were not sent.
     pub(super) fn append(
         &self,
         events: Vec<NewEvent>,
-    ) -> impl Future<Output = Result<(), StoreError>> + Send + use<> {
+    ) -> Result<impl Future<Output = Result<(), StoreError>> + Send + use<>, StoreError> {
         let (reply, committed) = oneshot::channel();
-        let sent = self.send(Command::Append(events, reply));
-        async move {
-            sent?;
-            committed.await.unwrap_or_else(|_| Err(stopped()))
-        }
+        self.send(Command::Append(events, reply))?;
+        Ok(async move { committed.await.unwrap_or_else(|_| Err(stopped())) })
     }
 
     /// Removes acknowledged events, durably.
@@ -289,15 +300,17 @@ fn write_loop(
                 }
             }
         };
-        if result.is_ok() {
-            let mut state = shared.state();
-            for command in &group {
-                match command {
-                    Command::Append(events, _) => state.committed(events),
-                    Command::Ack(ids, _) => state.acknowledged(ids),
-                }
+        let mut state = shared.state();
+        for command in &group {
+            match (command, &result) {
+                (Command::Append(events, _), Ok(())) => state.committed(events),
+                (Command::Append(events, _), Err(_)) => state.released(events),
+                (Command::Ack(ids, _), Ok(())) => state.acknowledged(ids),
+                (Command::Ack(..), Err(_)) => {}
             }
-            drop(state);
+        }
+        drop(state);
+        if result.is_ok() {
             shared.arrived.notify_waiters();
         }
         for command in group {

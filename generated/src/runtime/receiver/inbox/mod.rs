@@ -28,7 +28,9 @@
 //!   `fsync`, by one writing thread, so durability does not cost a disk sync per request.
 //! - **Write failures**: a delivery whose commit failed is answered `503` (Asana sends it again).
 //!   After a failure that leaves redb needing recovery, the inbox answers `503` until the process
-//!   restarts, when redb recovers the file on opening it.
+//!   restarts, when redb recovers the file on opening it. A failed `fsync` does not say what
+//!   reached the disk: such a delivery may be found stored after the restart (and then again
+//!   under new ids when Asana resends it), and such an acknowledgement recorded.
 //!
 //! The inbox file (`webhook-inbox.redb`, beside the secrets when opened by
 //! [`Inbox::open`] on the same directory) is locked while open: one process at a time.
@@ -140,6 +142,13 @@ impl InboxBuilder {
         self.start(opened)
     }
 
+    /// Opens an inbox on `backend` instead of a file, as [`open`](Self::open) does.
+    #[cfg(test)]
+    fn open_backend(self, backend: impl redb::StorageBackend) -> Result<Inbox, StoreError> {
+        let opened = Writer::open_backend(backend, &self.path)?;
+        self.start(opened)
+    }
+
     fn start(self, (writer, stored, next_id): (file::Opened, file::Stored, u64)) -> Result<Inbox, StoreError> {
         let mut entries = BTreeMap::new();
         let mut bytes = 0;
@@ -219,7 +228,9 @@ struct State {
     entries: BTreeMap<u64, Entry>,
     /// Bytes of the events in `entries`.
     bytes: u64,
-    /// Events and bytes of appends sent to the writer and not yet committed.
+    /// Events and bytes of appends sent to the writer and not yet committed (or failed): the
+    /// writer moves them to `entries` or releases them, so that a delivery whose request was
+    /// cancelled meanwhile leaves nothing behind.
     reserved_events: usize,
     reserved_bytes: u64,
     next_id: u64,
@@ -339,15 +350,14 @@ impl Inbox {
                 })
                 .collect();
             // Sent under the lock, so that the writer commits ids in increasing order.
-            inner.writer.append(events)
+            let sent = inner.writer.append(events);
+            if sent.is_err() {
+                state.reserved_events -= count;
+                state.reserved_bytes -= bytes;
+            }
+            sent?
         };
-        let result = committed.await;
-        {
-            let mut state = inner.shared.state();
-            state.reserved_events -= count;
-            state.reserved_bytes -= bytes;
-        }
-        result?;
+        committed.await?;
         Ok(())
     }
 
@@ -441,8 +451,9 @@ impl Inbox {
     ///
     /// # Errors
     ///
-    /// [`StoreError`] if the file could not be written; the events stay and are handed out
-    /// again.
+    /// [`StoreError`] if the acknowledgement could not be confirmed as written. It may be on
+    /// disk all the same (a failed `fsync` does not say what reached the disk), so the events
+    /// may or may not be handed out again: keep dropping duplicates by id.
     pub async fn ack(&self, ids: impl IntoIterator<Item = EventId>) -> Result<(), StoreError> {
         let ids: Vec<u64> = ids.into_iter().map(|id| id.0).collect();
         if ids.is_empty() {
@@ -467,8 +478,9 @@ impl EventInbox for Inbox {
 }
 
 impl State {
-    /// Records committed events (called by the writer, in id order).
+    /// Records committed events (called by the writer, in id order), which were reserved.
     fn committed(&mut self, events: &[NewEvent]) {
+        self.released(events);
         for event in events {
             self.bytes += event.record.len() as u64;
             let entry = Entry {
@@ -478,6 +490,13 @@ impl State {
             };
             self.entries.insert(event.id, entry);
         }
+    }
+
+    /// Releases the reservation of events whose commit is over, committed or not.
+    fn released(&mut self, events: &[NewEvent]) {
+        let bytes: u64 = events.iter().map(|event| event.record.len() as u64).sum();
+        self.reserved_events -= events.len();
+        self.reserved_bytes -= bytes;
     }
 
     /// Forgets acknowledged events (called by the writer once the removal is committed).
