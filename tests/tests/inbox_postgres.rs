@@ -17,7 +17,9 @@ use asana_client::receiver::{
     Receiver, SecretStore,
 };
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
-use common::example_receiver::{KEY, Run, SECRET, example_binary, free_port, load};
+use common::example_receiver::{
+    KEY, Run, SECRET, example_binary, free_port, load, printed_twice_or_more,
+};
 use common::fake_asana::sign_like_asana;
 use common::hanging::HangingProxy;
 use common::postgres::{PASSWORD, PgServer};
@@ -246,9 +248,7 @@ const DRAIN_TIMEOUT: Duration = Duration::from_secs(180);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_replicas_on_one_database_lose_nothing_when_one_is_killed_mid_load() {
-    let binary = tokio::task::spawn_blocking(|| example_binary("receiver,axum,postgres"))
-        .await
-        .unwrap();
+    let binary = tokio::task::spawn_blocking(example_binary).await.unwrap();
     let server = PgServer::start().await;
     let url = server.url();
     PgSecretStore::connect(&url)
@@ -265,7 +265,7 @@ async fn two_replicas_on_one_database_lose_nothing_when_one_is_killed_mid_load()
         ("WEBHOOK_WORK_MS", "1"),
     ];
     let (port_a, port_b) = (free_port(), free_port());
-    let mut killed = Run::start(&binary, &env, port_a);
+    let killed = Run::start(&binary, &env, port_a);
     let survivor = Run::start(&binary, &env, port_b);
 
     let stop = Arc::new(AtomicBool::new(false));
@@ -275,15 +275,14 @@ async fn two_replicas_on_one_database_lose_nothing_when_one_is_killed_mid_load()
         CONNECTIONS,
         stop.clone(),
         acked.clone(),
+        Arc::new(AtomicU64::new(1)),
     ));
     while acked.load(Ordering::SeqCst) < ACKED_BEFORE_KILL {
         tokio::time::sleep(Duration::from_millis(2)).await;
     }
     // SIGKILL while both replicas receive and consume.
-    killed.child.kill().unwrap();
-    killed.child.wait().unwrap();
+    let killed_printed = killed.kill();
     let at_kill = acked.load(Ordering::SeqCst);
-    let killed_printed = killed.printed();
     let survivor_before = survivor.printed().len();
     while acked.load(Ordering::SeqCst) < at_kill + ACKED_AFTER_KILL {
         tokio::time::sleep(Duration::from_millis(2)).await;
@@ -305,11 +304,7 @@ async fn two_replicas_on_one_database_lose_nothing_when_one_is_killed_mid_load()
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     let survivor_printed = survivor.printed();
-    let mut times: HashMap<u64, usize> = HashMap::new();
-    for gid in killed_printed.iter().chain(&survivor_printed) {
-        *times.entry(*gid).or_default() += 1;
-    }
-    let duplicates = times.values().filter(|times| **times > 1).count();
+    let duplicates = printed_twice_or_more([killed_printed.as_slice(), &survivor_printed]);
     eprintln!(
         "acknowledged: {} events ({} deliveries before the kill); printed by the killed replica: \
          {}, by the other: {} ({} before the kill); lost: {}; printed twice or more: {duplicates}",
