@@ -19,17 +19,17 @@ fn models_of(fixture: &str, tag: &str) -> String {
 }
 
 const CHECKS: &str = r#"
-use type_space_check::enums::{TaskCreatePriority, TaskHealth, TaskSubtype};
+use type_space_check::enums::{Health, Priority, TaskSubtype};
 use type_space_check::unions::{Access, Membership, Pricing, WidgetCreateOwner};
 use serde_json::json;
 
 #[test]
 fn objects_decode_as_the_variant_their_subtype_names() {
     let team: Membership = serde_json::from_value(json!({"resource_subtype": "team_membership", "team": "7"})).unwrap();
-    let Membership::TeamMembership(team) = team else { panic!("{team:?}") };
+    let Membership::Team(team) = team else { panic!("{team:?}") };
     assert_eq!(team.team.as_deref(), Some("7"));
     let user: Membership = serde_json::from_value(json!({"resource_subtype": "user_membership", "user": "8"})).unwrap();
-    assert!(matches!(user, Membership::UserMembership(_)), "{user:?}");
+    assert!(matches!(user, Membership::User(_)), "{user:?}");
 }
 
 #[test]
@@ -58,13 +58,13 @@ fn a_member_with_a_field_of_an_unexpected_type_is_kept_as_raw_json() {
     assert_eq!(decoded, Membership::Other(odd.clone()));
     assert_eq!(serde_json::to_value(&decoded).unwrap(), odd);
     let in_a_list: Vec<Membership> = serde_json::from_value(json!([odd, {"resource_subtype": "user_membership", "user": "8"}])).unwrap();
-    assert!(matches!(in_a_list[1], Membership::UserMembership(_)), "{in_a_list:?}");
+    assert!(matches!(in_a_list[1], Membership::User(_)), "{in_a_list:?}");
 }
 
 #[test]
 fn look_alike_members_decode_as_the_first() {
     let price: Pricing = serde_json::from_value(json!({"amount": 12.5})).unwrap();
-    assert!(matches!(price, Pricing::FixedPrice(_)), "{price:?}");
+    assert!(matches!(price, Pricing::Fixed(_)), "{price:?}");
 }
 
 #[test]
@@ -84,14 +84,14 @@ fn received_enums_keep_values_they_do_not_know() {
     assert_eq!(new, TaskSubtype::Unknown("brand_new_kind".to_owned()));
     assert_eq!(serde_json::to_value(&new).unwrap(), json!("brand_new_kind"));
     assert_eq!(new.to_string(), "brand_new_kind");
-    assert_eq!(serde_json::from_value::<TaskHealth>(json!("unknown")).unwrap(), TaskHealth::Unknown);
-    assert_eq!(serde_json::from_value::<TaskHealth>(json!("meh")).unwrap(), TaskHealth::UnknownValue("meh".to_owned()));
+    assert_eq!(serde_json::from_value::<Health>(json!("unknown")).unwrap(), Health::Unknown);
+    assert_eq!(serde_json::from_value::<Health>(json!("meh")).unwrap(), Health::UnknownValue("meh".to_owned()));
 }
 
 #[test]
 fn sent_only_enums_refuse_values_they_do_not_know() {
-    assert_eq!(serde_json::to_value(TaskCreatePriority::High).unwrap(), json!("high"));
-    assert!(serde_json::from_value::<TaskCreatePriority>(json!("urgent")).is_err());
+    assert_eq!(serde_json::to_value(Priority::High).unwrap(), json!("high"));
+    assert!(serde_json::from_value::<Priority>(json!("urgent")).is_err());
 }
 "#;
 
