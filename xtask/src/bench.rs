@@ -2,8 +2,8 @@
 //!
 //! - `codegen`: `cargo bench -p generator --bench codegen` (codegen against parsing the spec).
 //! - `client`: `cargo bench -p asana-client-tests --bench client` (client overhead, receiver).
-//! - `process`: `cargo xtask codegen --check` against `cargo xtask parse-only`, whole processes
-//!   through the cargo alias as users run them, timed by `hyperfine`.
+//! - `process`: `codegen --check` run by the dev binary the `cargo xtask` alias builds, as users run
+//!   it, against a release `parse-only` process (the floor), paired rounds of whole processes.
 //! - `compile`: clean `cargo build` and `cargo check` of the generated crate against a hand-written
 //!   minimal client, and their line counts.
 
@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
-use crate::timing::median;
+use crate::timing::{children_cpu_time, median, range};
 
 use crate::cli::Status;
 use crate::codegen;
@@ -48,7 +48,7 @@ pub fn run(options: &Options) -> Result<Status, String> {
         match target {
             "codegen" => cargo_bench("generator", "codegen", options.rounds)?,
             "client" => cargo_bench("asana-client-tests", "client", options.rounds)?,
-            "process" => process(options.rounds.unwrap_or(5))?,
+            "process" => process(options.rounds.unwrap_or(11))?,
             _ => compile(options.rounds.unwrap_or(3), options.from_scratch)?,
         }
     }
@@ -92,109 +92,127 @@ fn generated_tree(spec: &Path, config: &str, name: &str) -> Result<PathBuf, Stri
     Ok(out)
 }
 
-/// One hyperfine comparison: `cargo xtask codegen --check` against `cargo xtask parse-only`.
+/// One comparison: `codegen --check` as users run it against the floor, on the same document.
 struct ProcessPair {
-    /// The ratio of codegen to parsing it should stay under.
-    target: f64,
     label: &'static str,
-    codegen: String,
-    parse_only: String,
+    /// The ratio of codegen (the dev binary) to the floor it should stay under.
+    target: f64,
+    /// Arguments of `codegen --check`.
+    codegen: Vec<String>,
+    /// The document the floor parses.
+    spec: PathBuf,
 }
 
-fn process(repeats: usize) -> Result<(), String> {
-    let hyperfine = Command::new("hyperfine").arg("--version").output();
-    if !hyperfine.is_ok_and(|output| output.status.success()) {
-        return Err("`hyperfine` is not installed: `apt-get install hyperfine` (or `cargo install hyperfine`)".into());
-    }
-    // The build must be warm: build the alias's binary once, untimed.
+/// Whole processes: `codegen --check` run by the dev-profile binary that the `cargo xtask` alias builds
+/// (and, beside it, through the alias itself, cargo's start-up included) against the floor, a release
+/// process that only reads and parses the document into `openapiv3::OpenAPI` (`parse-only`). Each round
+/// runs the three, the order rotating; the figures are medians over rounds of the per-round ratios, wall
+/// and CPU (user + system of the child process), with their range.
+fn process(rounds: usize) -> Result<(), String> {
     run_command(cargo().args(["build", "--quiet", "--package", "xtask"]))?;
+    run_command(cargo().args(["build", "--quiet", "--release", "--package", "xtask"]))?;
+    let target_dir = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| project_root().join("target"), PathBuf::from);
+    let dev = target_dir.join("debug").join(format!("xtask{}", std::env::consts::EXE_SUFFIX));
+    let release = target_dir.join("release").join(format!("xtask{}", std::env::consts::EXE_SUFFIX));
+    let root = project_root();
     let mut pairs = vec![ProcessPair {
-        label: "spec",
-        target: 1.15,
-        codegen: "cargo xtask codegen --check".into(),
-        parse_only: format!("cargo xtask parse-only --spec {}", codegen::DEFAULT_SPEC),
+        label: "spec/",
+        target: 1.1,
+        codegen: vec!["codegen".into(), "--check".into()],
+        spec: root.join(codegen::DEFAULT_SPEC),
     }];
     match upstream::current_spec() {
         Ok(upstream) => {
             // `--check` passes only against an output tree of the upstream spec: generate one per config.
-            let out = generated_tree(&upstream, codegen::DEFAULT_CONFIG, "upstream-generated")?;
-            pairs.push(ProcessPair {
-                label: "upstream",
-                target: 1.15,
-                codegen: format!("cargo xtask codegen --check --spec {} --out {}", upstream.display(), out.display()),
-                parse_only: format!("cargo xtask parse-only --spec {}", upstream.display()),
-            });
-            // The whole API, as a user who copied the all-tags config runs it.
+            let slice_out = generated_tree(&upstream, codegen::DEFAULT_CONFIG, "upstream-generated")?;
             let all_out = generated_tree(&upstream, ALL_TAGS_CONFIG, "upstream-all-tags-generated")?;
+            let check = |config: &str, out: &Path| {
+                let mut args = vec!["codegen".to_owned(), "--check".into(), "--spec".into(), upstream.display().to_string()];
+                args.extend(["--config".into(), root.join(config).display().to_string(), "--out".into(), out.display().to_string()]);
+                args
+            };
+            pairs.push(ProcessPair {
+                label: "slice",
+                target: 1.1,
+                codegen: check(codegen::DEFAULT_CONFIG, &slice_out),
+                spec: upstream.clone(),
+            });
             pairs.push(ProcessPair {
                 label: "all tags",
-                target: 3.0,
-                codegen: format!(
-                    "cargo xtask codegen --check --spec {} --config {ALL_TAGS_CONFIG} --out {}",
-                    upstream.display(),
-                    all_out.display()
-                ),
-                parse_only: format!("cargo xtask parse-only --spec {}", upstream.display()),
+                target: 2.0,
+                codegen: check(ALL_TAGS_CONFIG, &all_out),
+                spec: upstream.clone(),
             });
         }
         Err(missing) => eprintln!("note: only spec/ is measured: {missing}"),
     }
-    let json = scratch_dir("hyperfine.json");
-    if let Some(parent) = json.parent() {
-        fs::create_dir_all(parent).map_err(|err| format!("{}: {err}", parent.display()))?;
-    }
+    let cargo_program = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut summary = Vec::new();
     for pair in &pairs {
-        let mut ratios = Vec::new();
-        let (mut codegen_medians, mut parse_medians, mut cargo_medians) = (Vec::new(), Vec::new(), Vec::new());
-        for repeat in 0..repeats {
-            // Alternate which command hyperfine runs first.
-            let mut commands = [pair.codegen.as_str(), pair.parse_only.as_str(), "cargo xtask help"];
-            if repeat % 2 == 1 {
-                commands.swap(0, 1);
+        let floor_args = ["parse-only".to_owned(), "--spec".into(), pair.spec.display().to_string()];
+        let mut codegen = Command::new(&dev);
+        codegen.args(&pair.codegen);
+        let mut alias = Command::new(&cargo_program);
+        alias.current_dir(&root).arg("xtask").args(&pair.codegen);
+        let mut floor = Command::new(&release);
+        floor.args(&floor_args);
+        let mut commands = [codegen, floor, alias];
+        let (mut wall, mut cpu): ([Vec<f64>; 3], [Vec<f64>; 3]) = Default::default();
+        // Round 0 warms up (page cache, the alias's freshness check) and is not counted.
+        for round in 0..=rounds {
+            for offset in 0..commands.len() {
+                let index = (round + offset) % commands.len();
+                let (started, cpu_started) = (Instant::now(), children_cpu_time());
+                run_quietly(&mut commands[index])?;
+                if round > 0 {
+                    wall[index].push(started.elapsed().as_secs_f64());
+                    cpu[index].push(children_cpu_time() - cpu_started);
+                }
             }
-            let mut command = Command::new("hyperfine");
-            command
-                .current_dir(project_root())
-                .args(["--warmup", "3", "--runs", "15", "--style", "basic", "--export-json"])
-                .arg(&json)
-                .args(commands);
-            run_command(&mut command)?;
-            let medians = hyperfine_medians(&json)?;
-            let of = |command: &str| medians.iter().find(|(c, _)| c == command).map(|(_, m)| *m).unwrap_or(f64::NAN);
-            let (codegen_time, parse_time) = (of(&pair.codegen), of(&pair.parse_only));
-            codegen_medians.push(codegen_time);
-            parse_medians.push(parse_time);
-            cargo_medians.push(of("cargo xtask help"));
-            ratios.push(codegen_time / parse_time);
         }
+        let per_round = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(a, b)| a / b).collect::<Vec<f64>>();
+        let wall_ratios = per_round(&wall[0], &wall[1]);
+        let cpu_ratios = per_round(&cpu[0], &cpu[1]);
+        let alias_ratios = per_round(&wall[2], &wall[1]);
+        let (wall_min, wall_max) = range(&wall_ratios);
+        let (cpu_min, cpu_max) = range(&cpu_ratios);
+        let (alias_min, alias_max) = range(&alias_ratios);
         summary.push(format!(
-            "{:<9} codegen --check {:>7.1} ms | parse-only {:>7.1} ms | ratio {:.3} (target <= {}; per repeat: {}) | `cargo xtask help` {:.1} ms",
+            "{:<9} codegen (dev) {:>7.1} ms, {:>7.1} ms CPU | floor (release parse-only) {:>7.1} ms, {:>7.1} ms CPU | \
+             ratio wall {:.2} ({:.2}-{:.2}), CPU {:.2} ({:.2}-{:.2}), target <= {} | through `cargo xtask` {:.1} ms, ratio {:.2} ({:.2}-{:.2})",
             pair.label,
-            median(codegen_medians) * 1e3,
-            median(parse_medians) * 1e3,
-            median(ratios.clone()),
+            median(wall[0].clone()) * 1e3,
+            median(cpu[0].clone()) * 1e3,
+            median(wall[1].clone()) * 1e3,
+            median(cpu[1].clone()) * 1e3,
+            median(wall_ratios.clone()),
+            wall_min,
+            wall_max,
+            median(cpu_ratios.clone()),
+            cpu_min,
+            cpu_max,
             pair.target,
-            ratios.iter().map(|r| format!("{r:.3}")).collect::<Vec<_>>().join(" "),
-            median(cargo_medians) * 1e3,
+            median(wall[2].clone()) * 1e3,
+            median(alias_ratios.clone()),
+            alias_min,
+            alias_max,
         ));
     }
-    println!("\n== whole processes through `cargo xtask`, medians of {repeats} hyperfine runs of 15 (after 3 warm-up runs)");
+    println!("\n== whole processes as users run them against the floor, {rounds} paired rounds: medians (min-max of the per-round ratios)");
     for line in summary {
         println!("{line}");
     }
     Ok(())
 }
 
-/// The median time of each command in a hyperfine JSON export, in seconds.
-fn hyperfine_medians(path: &Path) -> Result<Vec<(String, f64)>, String> {
-    let text = fs::read_to_string(path).map_err(|err| format!("{}: {err}", path.display()))?;
-    let json: serde_json::Value = serde_json::from_str(&text).map_err(|err| format!("{}: {err}", path.display()))?;
-    let results = json["results"].as_array().ok_or_else(|| format!("{}: no results", path.display()))?;
-    Ok(results
-        .iter()
-        .filter_map(|result| Some((result["command"].as_str()?.to_owned(), result["median"].as_f64()?)))
-        .collect())
+/// Runs `command` to its end, its output captured; an error with its standard error when it fails.
+fn run_quietly(command: &mut Command) -> Result<(), String> {
+    let output = command.output().map_err(|err| format!("{command:?}: {err}"))?;
+    if output.status.success() {
+        Ok(())
+    } else {
+        Err(format!("{command:?} failed: {}\n{}", output.status, String::from_utf8_lossy(&output.stderr)))
+    }
 }
 
 // ----- compile -----

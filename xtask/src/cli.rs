@@ -2,12 +2,11 @@
 
 use std::ffi::OsString;
 use std::path::PathBuf;
+use std::process::Command;
 use std::time::Instant;
 
 use crate::codegen::{self, DEFAULT_CONFIG, DEFAULT_SPEC, GENERATED_CRATE};
-use crate::fetch::{self, BASE_URL_ENV, DEFAULT_BASE_URL, FILE_IN_REPOSITORY};
 use crate::project_root;
-use crate::upstream::{self, CURRENT, HISTORY};
 
 /// Exit status of a task.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,7 +84,7 @@ fn dispatch(args: impl IntoIterator<Item = OsString>) -> Result<Status, String> 
         "diff" => diff_task(&mut parser),
         "parse-only" => parse_only_task(&mut parser),
         "bench" => bench_task(&mut parser),
-        "fetch-spec" => fetch_spec_task(&mut parser),
+        "fetch-spec" => fetch_spec_task(parser),
         "help" => {
             println!("{USAGE}");
             Ok(Status::Success)
@@ -207,59 +206,16 @@ fn diff_task(parser: &mut lexopt::Parser) -> Result<Status, String> {
     Ok(Status::Success)
 }
 
-fn fetch_spec_task(parser: &mut lexopt::Parser) -> Result<Status, String> {
-    use lexopt::prelude::*;
-    let (mut history, mut rev, mut base_url) = (false, None, None);
-    while let Some(arg) = parser.next().map_err(|e| e.to_string())? {
-        match arg {
-            Long("history") => history = true,
-            Long("rev") => rev = Some(parser.value().map_err(|e| e.to_string())?.string().map_err(|e| e.to_string())?),
-            Long("base-url") => base_url = Some(parser.value().map_err(|e| e.to_string())?.string().map_err(|e| e.to_string())?),
-            other => return Err(format!("{}\n{USAGE}", other.unexpected())),
-        }
-    }
-    let base_url = base_url
-        .or_else(|| std::env::var(BASE_URL_ENV).ok().filter(|url| !url.is_empty()))
-        .unwrap_or_else(|| DEFAULT_BASE_URL.to_owned());
-    let source = fetch::Source::new(&base_url);
-    let places = upstream::Places::from_env();
-    let destination = places.fetch_destination();
-    if let Some(rev) = rev {
-        if history {
-            return Err("--rev fetches one revision; run `--history` separately".into());
-        }
-        let revision = fetch::fetch_revision(&source, &rev, destination).map_err(|err| err.to_string())?;
-        println!("fetch-spec: revision {rev} from {} ({} bytes)", revision.url, revision.bytes);
-        println!("{}  {}", revision.sha256, revision.path.display());
-        println!(
-            "next: `cargo xtask codegen --spec {}` prints what changed (README: \"Updating to a newer Asana spec\"); \
-             to pin it, put its commit id and this sha256 in `CURRENT` (and `HISTORY`) of xtask/src/upstream.rs",
-            revision.path.display()
-        );
-        return Ok(Status::Success);
-    }
-    let documents = std::iter::once(CURRENT).chain(HISTORY.into_iter().filter(|_| history));
-    let mut failed = 0;
-    for document in documents {
-        match fetch::fetch_pinned(&source, &document, destination) {
-            Ok((path, fetch::Outcome::Downloaded)) => {
-                println!("fetch-spec: {} ({}, sha256 checked) -> {}", source.url(document.rev), document.published, path.display());
-            }
-            Ok((path, fetch::Outcome::AlreadyThere)) => println!("fetch-spec: {} is there already (sha256 checked)", path.display()),
-            Err(err) => {
-                eprintln!("error: {err}");
-                failed += 1;
-            }
-        }
-    }
-    if failed > 0 {
-        eprintln!("fetch-spec: {failed} document(s) not fetched from {base_url} (files: BASE/REV/{FILE_IN_REPOSITORY})");
-        return Ok(Status::Failed);
-    }
-    if let Ok(read) = places.locate(&CURRENT).map(|path| path.parent().map(std::path::Path::to_path_buf)) {
-        if read.as_deref() != Some(destination) {
-            println!("note: the tests read the documents in {} first", places.shared.display());
-        }
-    }
-    Ok(Status::Success)
+/// Runs the `xtask-fetch-spec` package's binary with the remaining arguments. The HTTP client and its TLS
+/// stack live there so that building `cargo xtask` for `codegen`, what most runs are, does not compile
+/// them; the first `fetch-spec` builds them.
+fn fetch_spec_task(mut parser: lexopt::Parser) -> Result<Status, String> {
+    let arguments: Vec<OsString> = parser.raw_args().map_err(|e| e.to_string())?.collect();
+    let mut command = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    command
+        .current_dir(project_root())
+        .args(["run", "--quiet", "--package", "xtask-fetch-spec", "--"])
+        .args(&arguments);
+    let status = command.status().map_err(|err| format!("cannot run {command:?}: {err}"))?;
+    Ok(if status.success() { Status::Success } else { Status::Failed })
 }

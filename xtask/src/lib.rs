@@ -3,7 +3,6 @@
 pub mod bench;
 pub mod cli;
 pub mod codegen;
-pub mod fetch;
 pub mod timing;
 pub mod upstream;
 

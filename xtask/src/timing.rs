@@ -41,6 +41,30 @@ pub fn thread_cpu_time() -> f64 {
     0.0
 }
 
+/// User plus system CPU time of the calling process's children that have been waited for, in seconds.
+#[cfg(unix)]
+pub fn children_cpu_time() -> f64 {
+    // SAFETY: `rusage` is plain data for which all-zero bytes are a valid value.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: `usage` is a valid `rusage` for the call to write.
+    unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage) };
+    let seconds = |time: libc::timeval| time.tv_sec as f64 + time.tv_usec as f64 * 1e-6;
+    seconds(usage.ru_utime) + seconds(usage.ru_stime)
+}
+
+/// CPU time of the calling process's children: not measured on this platform.
+#[cfg(not(unix))]
+pub fn children_cpu_time() -> f64 {
+    0.0
+}
+
+/// The smallest and the largest of `values`; `NaN`s when there are none.
+pub fn range(values: &[f64]) -> (f64, f64) {
+    let min = values.iter().copied().reduce(f64::min).unwrap_or(f64::NAN);
+    let max = values.iter().copied().reduce(f64::max).unwrap_or(f64::NAN);
+    (min, max)
+}
+
 /// Wall and CPU times (of the measuring thread), in seconds, of the runs of one case.
 #[derive(Debug, Default, Clone)]
 pub struct Times {
@@ -85,6 +109,8 @@ mod tests {
         assert_eq!(median(vec![4.0, 1.0, 3.0, 2.0]), 2.5);
         assert!(median(Vec::new()).is_nan());
         assert_eq!(ratio(&[2.0, 6.0, 3.0], &[1.0, 2.0, 3.0]), 2.0);
+        assert_eq!(range(&[3.0, 1.0, 2.0]), (1.0, 3.0));
+        assert!(range(&[]).0.is_nan());
     }
 
     #[test]

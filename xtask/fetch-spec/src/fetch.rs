@@ -12,7 +12,7 @@ use std::time::Duration;
 use sha2::{Digest, Sha256};
 use tempfile::NamedTempFile;
 
-use crate::upstream::Pinned;
+use xtask::upstream::Pinned;
 
 /// Raw files of Asana's OpenAPI repository: `BASE/REV/defs/asana_oas.yaml`.
 pub const DEFAULT_BASE_URL: &str = "https://raw.githubusercontent.com/Asana/openapi";

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::{Arc, Mutex};
 
-use xtask::fetch::{Error, Outcome, Source, fetch_pinned, fetch_revision};
+use xtask_fetch_spec::fetch::{Error, Outcome, Source, fetch_pinned, fetch_revision};
 use xtask::upstream::{CURRENT, HISTORY, Pinned, Slot};
 
 const DOCUMENT: &[u8] = b"openapi: 3.0.0\ninfo:\n  title: stand-in for an upstream document\n  version: \"1\"\npaths: {}\n";
@@ -174,8 +174,9 @@ fn another_revision_is_stored_apart_with_its_sha256() {
     assert_eq!(mirror.requests().len(), 1, "bad names are refused before any request");
 }
 
-fn xtask(upstream_dir: &Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_xtask"));
+/// The binary `cargo xtask fetch-spec` runs, given the arguments after `fetch-spec`.
+fn fetch_spec(upstream_dir: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_xtask-fetch-spec"));
     command.env("ASANA_UPSTREAM_DIR", upstream_dir).env_remove("ASANA_OPENAPI_BASE_URL");
     command
 }
@@ -184,10 +185,10 @@ fn xtask(upstream_dir: &Path) -> Command {
 fn the_command_fetches_every_pinned_revision_and_fails_when_one_is_missing() {
     let mirror = mirror(&[]);
     let dir = tempfile::tempdir().expect("temp dir");
-    let output = xtask(dir.path())
-        .args(["fetch-spec", "--history", "--base-url", &mirror.base_url])
+    let output = fetch_spec(dir.path())
+        .args(["--history", "--base-url", &mirror.base_url])
         .output()
-        .expect("run xtask");
+        .expect("run xtask-fetch-spec");
     assert_eq!(output.status.code(), Some(2), "{output:?}");
     let expected: Vec<String> = std::iter::once(CURRENT)
         .chain(HISTORY)
@@ -203,11 +204,11 @@ fn the_command_fetches_every_pinned_revision_and_fails_when_one_is_missing() {
 fn the_command_takes_the_base_url_from_the_environment_and_prints_a_revision_sha256() {
     let mirror = mirror(&[("/main/defs/asana_oas.yaml", Reply::Body(DOCUMENT))]);
     let dir = tempfile::tempdir().expect("temp dir");
-    let output = xtask(dir.path())
+    let output = fetch_spec(dir.path())
         .env("ASANA_OPENAPI_BASE_URL", &mirror.base_url)
-        .args(["fetch-spec", "--rev", "main"])
+        .args(["--rev", "main"])
         .output()
-        .expect("run xtask");
+        .expect("run xtask-fetch-spec");
     assert!(output.status.success(), "{output:?}");
     let stdout = String::from_utf8_lossy(&output.stdout);
     let path = dir.path().join("revisions/asana_oas.main.yaml");
