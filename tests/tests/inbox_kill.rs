@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use asana_client::Secret;
 use asana_client::receiver::{FileSecretStore, SecretStore};
 use common::example_receiver::{
-    KEY, Run, SECRET, example_binary, free_port, load, printed_twice_or_more,
+    KEY, Run, SECRET, example_binary, free_port, load, missing_after, printed_twice_or_more,
 };
 
 const CONNECTIONS: usize = 32;
@@ -69,19 +69,13 @@ async fn events_acknowledged_before_sigkill_reach_the_application_after_a_restar
 
     let last = start(&binary, state.path(), free_port());
     let deadline = Instant::now() + DRAIN_TIMEOUT;
-    let missing = loop {
-        let seen: BTreeSet<u64> = printed_by_killed_runs
-            .iter()
-            .flatten()
-            .chain(&last.printed())
-            .copied()
-            .collect();
-        let missing: Vec<u64> = acknowledged.difference(&seen).copied().collect();
-        if missing.is_empty() || Instant::now() > deadline {
-            break missing;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    let missing = missing_after(
+        &acknowledged,
+        &printed_by_killed_runs.concat(),
+        &last,
+        deadline,
+    )
+    .await;
     let after_last_restart = last.printed();
     let duplicates = printed_twice_or_more(
         printed_by_killed_runs

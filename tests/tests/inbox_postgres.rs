@@ -18,7 +18,7 @@ use asana_client::receiver::{
 };
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use common::example_receiver::{
-    KEY, Run, SECRET, example_binary, free_port, load, printed_twice_or_more,
+    KEY, Run, SECRET, example_binary, free_port, load, missing_after, printed_twice_or_more,
 };
 use common::fake_asana::sign_like_asana;
 use common::hanging::HangingProxy;
@@ -291,18 +291,7 @@ async fn two_replicas_on_one_database_lose_nothing_when_one_is_killed_mid_load()
     let acknowledged: BTreeSet<u64> = load.await.unwrap().into_iter().collect();
 
     let deadline = Instant::now() + DRAIN_TIMEOUT;
-    let missing = loop {
-        let seen: BTreeSet<u64> = killed_printed
-            .iter()
-            .chain(&survivor.printed())
-            .copied()
-            .collect();
-        let missing: Vec<u64> = acknowledged.difference(&seen).copied().collect();
-        if missing.is_empty() || Instant::now() > deadline {
-            break missing;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    let missing = missing_after(&acknowledged, &killed_printed, &survivor, deadline).await;
     let survivor_printed = survivor.printed();
     let duplicates = printed_twice_or_more([killed_printed.as_slice(), &survivor_printed]);
     eprintln!(

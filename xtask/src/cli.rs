@@ -48,14 +48,8 @@ usage: cargo xtask codegen [--spec FILE] [--config FILE] [--out DIR] [--check]
   bench      run the benchmarks of BENCHMARKS.md (all, or the ones named)
     --rounds N      paired rounds of the criterion benches; repeats of `process` and `compile`
     --from-scratch  `compile`: also build both clients with every dependency from scratch
-  fetch-spec download Asana's upstream OpenAPI document at its pinned revision, check its pinned sha256,
-             and store it where the tests look for it: $ASANA_UPSTREAM_DIR, else target/asana-upstream/
-             (the tests read ../shared/asana/ first when it is beside the clone)
-    --history       also the historical versions that the history tests generate clients from
-    --rev REV       only the document at revision REV (commit, tag or branch), stored under revisions/
-                    with its sha256 printed, to move the pin deliberately
-    --base-url URL  download URL/REV/defs/asana_oas.yaml (default: $ASANA_OPENAPI_BASE_URL, else
-                    https://raw.githubusercontent.com/Asana/openapi), e.g. a mirror";
+  fetch-spec download Asana's upstream OpenAPI documents at their pinned revision (a package of its own,
+             so that `codegen` builds without a TLS stack); `cargo xtask fetch-spec --help` lists its options";
 
 /// Runs `cargo xtask` with the arguments after the program name; errors are printed to stderr.
 pub fn run(args: impl IntoIterator<Item = OsString>) -> Status {

@@ -1,7 +1,7 @@
 //! The example receiver (`generated/examples/webhook_receiver.rs`) as a real process on
 //! loopback, and signed load for it: what the kill tests share.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -9,7 +9,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde_json::json;
 
@@ -226,4 +226,22 @@ pub fn printed_twice_or_more<'a>(runs: impl IntoIterator<Item = &'a [u64]>) -> u
         *times.entry(*gid).or_default() += 1;
     }
     times.values().filter(|times| **times > 1).count()
+}
+
+/// Waits until every gid of `acknowledged` was printed, by runs that ended (`ended`) or by
+/// `live`, or until `deadline`; returns the gids still missing then.
+pub async fn missing_after(
+    acknowledged: &BTreeSet<u64>,
+    ended: &[u64],
+    live: &Run,
+    deadline: Instant,
+) -> Vec<u64> {
+    loop {
+        let seen: BTreeSet<u64> = ended.iter().chain(&live.printed()).copied().collect();
+        let missing: Vec<u64> = acknowledged.difference(&seen).copied().collect();
+        if missing.is_empty() || Instant::now() > deadline {
+            return missing;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
