@@ -47,8 +47,9 @@ pub trait EventInbox: Clone + Send + Sync + 'static {
     ///
     /// # Errors
     ///
-    /// [`StoreError`] if the inbox could not be written; the events stay and are handed out
-    /// again.
+    /// [`StoreError`] if the acknowledgement could not be confirmed as stored. It may have
+    /// been stored all the same, so the events may or may not be handed out again: keep
+    /// dropping duplicates by id.
     fn ack(&self, ids: Vec<EventId>) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// Answers one webhook request as [`Receiver::receive`] does, except that a verified

@@ -422,8 +422,9 @@ impl PgInbox {
     ///
     /// # Errors
     ///
-    /// [`StoreError`] if the database could not be written; the events stay and are handed out
-    /// again.
+    /// [`StoreError`] if the deletion could not be confirmed. A statement that gave up after
+    /// its time bound, or whose connection was lost, may have committed all the same, so the
+    /// events may or may not be handed out again: keep dropping duplicates by id.
     pub async fn ack(&self, ids: impl IntoIterator<Item = EventId>) -> Result<(), StoreError> {
         let mut ids: Vec<i64> = ids
             .into_iter()
