@@ -110,7 +110,7 @@ fn generated_unions_and_enums_decode_what_asana_sends() {
     // Received models keep undescribed members with the runtime's `ExtraFields`.
     fs::write(dir.join("src/lib.rs"), "pub mod enums;\npub mod unions;\nmod runtime;\npub use runtime::ExtraFields;\n").expect("write lib.rs");
     fs::create_dir_all(dir.join("src/runtime")).expect("create scratch crate");
-    fs::write(dir.join("src/runtime.rs"), "mod extra;\npub use extra::ExtraFields;\npub(crate) use extra::{MemberName, MemberNames};\n")
+    fs::write(dir.join("src/runtime.rs"), "mod extra;\npub use extra::ExtraFields;\npub(crate) use extra::{DecodeObject, decode_object};\n")
         .expect("write runtime.rs");
     fs::copy(root.join("generated/src/runtime/extra.rs"), dir.join("src/runtime/extra.rs")).expect("copy extra.rs");
     fs::write(dir.join("src/unions.rs"), models_of("unions.yaml", "Widgets")).expect("write unions.rs");

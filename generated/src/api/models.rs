@@ -22,69 +22,48 @@ impl<'de> serde::Deserialize<'de> for AsanaNamedResource {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct AsanaNamedResourceVisitor;
-        impl<'de> serde::de::Visitor<'de> for AsanaNamedResourceVisitor {
-            type Value = AsanaNamedResource;
-            fn expecting(
-                &self,
-                formatter: &mut std::fmt::Formatter<'_>,
-            ) -> std::fmt::Result {
-                formatter.write_str("a `AsanaNamedResource` object")
-            }
+        crate::runtime::decode_object(deserializer)
+    }
+}
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<AsanaNamedResource, A::Error> {
-                fn index(member: &str) -> Option<usize> {
-                    match member {
-                        "gid" => Some(0),
-                        "resource_type" => Some(1),
-                        "name" => Some(2),
-                        _ => None,
-                    }
-                }
+impl crate::runtime::DecodeObject for AsanaNamedResource {
+    type Partial = Self;
+    const EXPECTING: &'static str = "a `AsanaNamedResource` object";
+    fn start() -> Self {
+        Self::default()
+    }
 
-                let mut field_0: Option<String> = None;
-                let mut field_1: Option<String> = None;
-                let mut field_2: Option<String> = None;
-                let mut extra = crate::ExtraFields::default();
-                while let Some(member) = map
-                    .next_key_seed(crate::runtime::MemberNames(index))?
-                {
-                    match member {
-                        crate::runtime::MemberName::Field(0) => {
-                            field_0 = map.next_value()?;
-                        }
+    fn index(member: &str) -> Option<usize> {
+        match member {
+            "gid" => Some(0),
+            "resource_type" => Some(1),
+            "name" => Some(2),
+            _ => None,
+        }
+    }
 
-                        crate::runtime::MemberName::Field(1) => {
-                            field_1 = map.next_value()?;
-                        }
-
-                        crate::runtime::MemberName::Field(2) => {
-                            field_2 = map.next_value()?;
-                        }
-
-                        crate::runtime::MemberName::Field(_) => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
-                        }
-
-                        crate::runtime::MemberName::Extra(member) => {
-                            extra.insert(member, map.next_value()?);
-                        }
-                    }
-                }
-
-                Ok(AsanaNamedResource {
-                    gid: field_0,
-                    resource_type: field_1,
-                    name: field_2,
-                    extra,
-                })
+    fn decode_member<'de, A: serde::de::MapAccess<'de>>(
+        partial: &mut Self,
+        index: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => partial.gid = map.next_value()?,
+            1 => partial.resource_type = map.next_value()?,
+            2 => partial.name = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
             }
         }
 
-        deserializer.deserialize_map(AsanaNamedResourceVisitor)
+        Ok(())
+    }
+
+    fn finish<E: serde::de::Error>(
+        partial: Self,
+        extra: crate::ExtraFields,
+    ) -> Result<Self, E> {
+        Ok(Self { extra, ..partial })
     }
 }
 
@@ -105,63 +84,50 @@ impl<'de> serde::Deserialize<'de> for CreateWebhookResponse {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct CreateWebhookResponseVisitor;
-        impl<'de> serde::de::Visitor<'de> for CreateWebhookResponseVisitor {
-            type Value = CreateWebhookResponse;
-            fn expecting(
-                &self,
-                formatter: &mut std::fmt::Formatter<'_>,
-            ) -> std::fmt::Result {
-                formatter.write_str("a `CreateWebhookResponse` object")
-            }
+        crate::runtime::decode_object(deserializer)
+    }
+}
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<CreateWebhookResponse, A::Error> {
-                fn index(member: &str) -> Option<usize> {
-                    match member {
-                        "data" => Some(0),
-                        "X-Hook-Secret" => Some(1),
-                        _ => None,
-                    }
-                }
+impl crate::runtime::DecodeObject for CreateWebhookResponse {
+    type Partial = (Option<WebhookResponse>, Option<crate::Secret>);
+    const EXPECTING: &'static str = "a `CreateWebhookResponse` object";
+    fn start() -> Self::Partial {
+        (None, None)
+    }
 
-                let mut field_0: Option<WebhookResponse> = None;
-                let mut field_1: Option<crate::Secret> = None;
-                let mut extra = crate::ExtraFields::default();
-                while let Some(member) = map
-                    .next_key_seed(crate::runtime::MemberNames(index))?
-                {
-                    match member {
-                        crate::runtime::MemberName::Field(0) => {
-                            field_0 = Some(map.next_value()?);
-                        }
+    fn index(member: &str) -> Option<usize> {
+        match member {
+            "data" => Some(0),
+            "X-Hook-Secret" => Some(1),
+            _ => None,
+        }
+    }
 
-                        crate::runtime::MemberName::Field(1) => {
-                            field_1 = map.next_value()?;
-                        }
-
-                        crate::runtime::MemberName::Field(_) => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
-                        }
-
-                        crate::runtime::MemberName::Extra(member) => {
-                            extra.insert(member, map.next_value()?);
-                        }
-                    }
-                }
-
-                Ok(CreateWebhookResponse {
-                    data: field_0
-                        .ok_or_else(|| serde::de::Error::missing_field("data"))?,
-                    x_hook_secret: field_1,
-                    extra,
-                })
+    fn decode_member<'de, A: serde::de::MapAccess<'de>>(
+        partial: &mut Self::Partial,
+        index: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => partial.0 = Some(map.next_value()?),
+            1 => partial.1 = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
             }
         }
 
-        deserializer.deserialize_map(CreateWebhookResponseVisitor)
+        Ok(())
+    }
+
+    fn finish<E: serde::de::Error>(
+        partial: Self::Partial,
+        extra: crate::ExtraFields,
+    ) -> Result<Self, E> {
+        Ok(Self {
+            data: partial.0.ok_or_else(|| E::missing_field("data"))?,
+            x_hook_secret: partial.1,
+            extra,
+        })
     }
 }
 
@@ -188,44 +154,19 @@ impl<'de> serde::Deserialize<'de> for EmptyResponse {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct EmptyResponseVisitor;
-        impl<'de> serde::de::Visitor<'de> for EmptyResponseVisitor {
-            type Value = EmptyResponse;
-            fn expecting(
-                &self,
-                formatter: &mut std::fmt::Formatter<'_>,
-            ) -> std::fmt::Result {
-                formatter.write_str("a `EmptyResponse` object")
-            }
+        crate::runtime::decode_object(deserializer)
+    }
+}
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<EmptyResponse, A::Error> {
-                fn index(_: &str) -> Option<usize> {
-                    None
-                }
-
-                let mut extra = crate::ExtraFields::default();
-                while let Some(member) = map
-                    .next_key_seed(crate::runtime::MemberNames(index))?
-                {
-                    match member {
-                        crate::runtime::MemberName::Field(_) => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
-                        }
-
-                        crate::runtime::MemberName::Extra(member) => {
-                            extra.insert(member, map.next_value()?);
-                        }
-                    }
-                }
-
-                Ok(EmptyResponse { extra })
-            }
-        }
-
-        deserializer.deserialize_map(EmptyResponseVisitor)
+impl crate::runtime::DecodeObject for EmptyResponse {
+    type Partial = ();
+    const EXPECTING: &'static str = "a `EmptyResponse` object";
+    fn start() {}
+    fn finish<E: serde::de::Error>(
+        (): (),
+        extra: crate::ExtraFields,
+    ) -> Result<Self, E> {
+        Ok(Self { extra })
     }
 }
 
@@ -250,69 +191,48 @@ impl<'de> serde::Deserialize<'de> for Error {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct ErrorVisitor;
-        impl<'de> serde::de::Visitor<'de> for ErrorVisitor {
-            type Value = Error;
-            fn expecting(
-                &self,
-                formatter: &mut std::fmt::Formatter<'_>,
-            ) -> std::fmt::Result {
-                formatter.write_str("a `Error` object")
-            }
+        crate::runtime::decode_object(deserializer)
+    }
+}
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Error, A::Error> {
-                fn index(member: &str) -> Option<usize> {
-                    match member {
-                        "message" => Some(0),
-                        "help" => Some(1),
-                        "phrase" => Some(2),
-                        _ => None,
-                    }
-                }
+impl crate::runtime::DecodeObject for Error {
+    type Partial = Self;
+    const EXPECTING: &'static str = "a `Error` object";
+    fn start() -> Self {
+        Self::default()
+    }
 
-                let mut field_0: Option<String> = None;
-                let mut field_1: Option<String> = None;
-                let mut field_2: Option<String> = None;
-                let mut extra = crate::ExtraFields::default();
-                while let Some(member) = map
-                    .next_key_seed(crate::runtime::MemberNames(index))?
-                {
-                    match member {
-                        crate::runtime::MemberName::Field(0) => {
-                            field_0 = map.next_value()?;
-                        }
+    fn index(member: &str) -> Option<usize> {
+        match member {
+            "message" => Some(0),
+            "help" => Some(1),
+            "phrase" => Some(2),
+            _ => None,
+        }
+    }
 
-                        crate::runtime::MemberName::Field(1) => {
-                            field_1 = map.next_value()?;
-                        }
-
-                        crate::runtime::MemberName::Field(2) => {
-                            field_2 = map.next_value()?;
-                        }
-
-                        crate::runtime::MemberName::Field(_) => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
-                        }
-
-                        crate::runtime::MemberName::Extra(member) => {
-                            extra.insert(member, map.next_value()?);
-                        }
-                    }
-                }
-
-                Ok(Error {
-                    message: field_0,
-                    help: field_1,
-                    phrase: field_2,
-                    extra,
-                })
+    fn decode_member<'de, A: serde::de::MapAccess<'de>>(
+        partial: &mut Self,
+        index: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => partial.message = map.next_value()?,
+            1 => partial.help = map.next_value()?,
+            2 => partial.phrase = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
             }
         }
 
-        deserializer.deserialize_map(ErrorVisitor)
+        Ok(())
+    }
+
+    fn finish<E: serde::de::Error>(
+        partial: Self,
+        extra: crate::ExtraFields,
+    ) -> Result<Self, E> {
+        Ok(Self { extra, ..partial })
     }
 }
 
@@ -331,55 +251,44 @@ impl<'de> serde::Deserialize<'de> for ErrorResponse {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct ErrorResponseVisitor;
-        impl<'de> serde::de::Visitor<'de> for ErrorResponseVisitor {
-            type Value = ErrorResponse;
-            fn expecting(
-                &self,
-                formatter: &mut std::fmt::Formatter<'_>,
-            ) -> std::fmt::Result {
-                formatter.write_str("a `ErrorResponse` object")
-            }
+        crate::runtime::decode_object(deserializer)
+    }
+}
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<ErrorResponse, A::Error> {
-                fn index(member: &str) -> Option<usize> {
-                    match member {
-                        "errors" => Some(0),
-                        _ => None,
-                    }
-                }
+impl crate::runtime::DecodeObject for ErrorResponse {
+    type Partial = Self;
+    const EXPECTING: &'static str = "a `ErrorResponse` object";
+    fn start() -> Self {
+        Self::default()
+    }
 
-                let mut field_0: Option<Vec<Error>> = None;
-                let mut extra = crate::ExtraFields::default();
-                while let Some(member) = map
-                    .next_key_seed(crate::runtime::MemberNames(index))?
-                {
-                    match member {
-                        crate::runtime::MemberName::Field(0) => {
-                            field_0 = map.next_value()?;
-                        }
+    fn index(member: &str) -> Option<usize> {
+        match member {
+            "errors" => Some(0),
+            _ => None,
+        }
+    }
 
-                        crate::runtime::MemberName::Field(_) => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
-                        }
-
-                        crate::runtime::MemberName::Extra(member) => {
-                            extra.insert(member, map.next_value()?);
-                        }
-                    }
-                }
-
-                Ok(ErrorResponse {
-                    errors: field_0,
-                    extra,
-                })
+    fn decode_member<'de, A: serde::de::MapAccess<'de>>(
+        partial: &mut Self,
+        index: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => partial.errors = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
             }
         }
 
-        deserializer.deserialize_map(ErrorResponseVisitor)
+        Ok(())
+    }
+
+    fn finish<E: serde::de::Error>(
+        partial: Self,
+        extra: crate::ExtraFields,
+    ) -> Result<Self, E> {
+        Ok(Self { extra, ..partial })
     }
 }
 
@@ -434,97 +343,56 @@ impl<'de> serde::Deserialize<'de> for EventResponse {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct EventResponseVisitor;
-        impl<'de> serde::de::Visitor<'de> for EventResponseVisitor {
-            type Value = EventResponse;
-            fn expecting(
-                &self,
-                formatter: &mut std::fmt::Formatter<'_>,
-            ) -> std::fmt::Result {
-                formatter.write_str("a `EventResponse` object")
-            }
+        crate::runtime::decode_object(deserializer)
+    }
+}
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<EventResponse, A::Error> {
-                fn index(member: &str) -> Option<usize> {
-                    match member {
-                        "user" => Some(0),
-                        "resource" => Some(1),
-                        "type" => Some(2),
-                        "action" => Some(3),
-                        "parent" => Some(4),
-                        "created_at" => Some(5),
-                        "change" => Some(6),
-                        _ => None,
-                    }
-                }
+impl crate::runtime::DecodeObject for EventResponse {
+    type Partial = Self;
+    const EXPECTING: &'static str = "a `EventResponse` object";
+    fn start() -> Self {
+        Self::default()
+    }
 
-                let mut field_0: Option<UserCompact> = None;
-                let mut field_1: Option<AsanaNamedResource> = None;
-                let mut field_2: Option<String> = None;
-                let mut field_3: Option<String> = None;
-                let mut field_4: Option<AsanaNamedResource> = None;
-                let mut field_5: Option<chrono::DateTime<chrono::Utc>> = None;
-                let mut field_6: Option<EventResponseChange> = None;
-                let mut extra = crate::ExtraFields::default();
-                while let Some(member) = map
-                    .next_key_seed(crate::runtime::MemberNames(index))?
-                {
-                    match member {
-                        crate::runtime::MemberName::Field(0) => {
-                            field_0 = map.next_value()?;
-                        }
+    fn index(member: &str) -> Option<usize> {
+        match member {
+            "user" => Some(0),
+            "resource" => Some(1),
+            "type" => Some(2),
+            "action" => Some(3),
+            "parent" => Some(4),
+            "created_at" => Some(5),
+            "change" => Some(6),
+            _ => None,
+        }
+    }
 
-                        crate::runtime::MemberName::Field(1) => {
-                            field_1 = map.next_value()?;
-                        }
-
-                        crate::runtime::MemberName::Field(2) => {
-                            field_2 = map.next_value()?;
-                        }
-
-                        crate::runtime::MemberName::Field(3) => {
-                            field_3 = map.next_value()?;
-                        }
-
-                        crate::runtime::MemberName::Field(4) => {
-                            field_4 = map.next_value()?;
-                        }
-
-                        crate::runtime::MemberName::Field(5) => {
-                            field_5 = map.next_value()?;
-                        }
-
-                        crate::runtime::MemberName::Field(6) => {
-                            field_6 = map.next_value()?;
-                        }
-
-                        crate::runtime::MemberName::Field(_) => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
-                        }
-
-                        crate::runtime::MemberName::Extra(member) => {
-                            extra.insert(member, map.next_value()?);
-                        }
-                    }
-                }
-
-                Ok(EventResponse {
-                    user: field_0,
-                    resource: field_1,
-                    type_: field_2,
-                    action: field_3,
-                    parent: field_4,
-                    created_at: field_5,
-                    change: field_6,
-                    extra,
-                })
+    fn decode_member<'de, A: serde::de::MapAccess<'de>>(
+        partial: &mut Self,
+        index: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => partial.user = map.next_value()?,
+            1 => partial.resource = map.next_value()?,
+            2 => partial.type_ = map.next_value()?,
+            3 => partial.action = map.next_value()?,
+            4 => partial.parent = map.next_value()?,
+            5 => partial.created_at = map.next_value()?,
+            6 => partial.change = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
             }
         }
 
-        deserializer.deserialize_map(EventResponseVisitor)
+        Ok(())
+    }
+
+    fn finish<E: serde::de::Error>(
+        partial: Self,
+        extra: crate::ExtraFields,
+    ) -> Result<Self, E> {
+        Ok(Self { extra, ..partial })
     }
 }
 
@@ -555,83 +423,52 @@ impl<'de> serde::Deserialize<'de> for EventResponseChange {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct EventResponseChangeVisitor;
-        impl<'de> serde::de::Visitor<'de> for EventResponseChangeVisitor {
-            type Value = EventResponseChange;
-            fn expecting(
-                &self,
-                formatter: &mut std::fmt::Formatter<'_>,
-            ) -> std::fmt::Result {
-                formatter.write_str("a `EventResponseChange` object")
-            }
+        crate::runtime::decode_object(deserializer)
+    }
+}
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<EventResponseChange, A::Error> {
-                fn index(member: &str) -> Option<usize> {
-                    match member {
-                        "field" => Some(0),
-                        "action" => Some(1),
-                        "new_value" => Some(2),
-                        "added_value" => Some(3),
-                        "removed_value" => Some(4),
-                        _ => None,
-                    }
-                }
+impl crate::runtime::DecodeObject for EventResponseChange {
+    type Partial = Self;
+    const EXPECTING: &'static str = "a `EventResponseChange` object";
+    fn start() -> Self {
+        Self::default()
+    }
 
-                let mut field_0: Option<String> = None;
-                let mut field_1: Option<String> = None;
-                let mut field_2: Option<serde_json::Value> = None;
-                let mut field_3: Option<serde_json::Value> = None;
-                let mut field_4: Option<serde_json::Value> = None;
-                let mut extra = crate::ExtraFields::default();
-                while let Some(member) = map
-                    .next_key_seed(crate::runtime::MemberNames(index))?
-                {
-                    match member {
-                        crate::runtime::MemberName::Field(0) => {
-                            field_0 = map.next_value()?;
-                        }
+    fn index(member: &str) -> Option<usize> {
+        match member {
+            "field" => Some(0),
+            "action" => Some(1),
+            "new_value" => Some(2),
+            "added_value" => Some(3),
+            "removed_value" => Some(4),
+            _ => None,
+        }
+    }
 
-                        crate::runtime::MemberName::Field(1) => {
-                            field_1 = map.next_value()?;
-                        }
-
-                        crate::runtime::MemberName::Field(2) => {
-                            field_2 = map.next_value()?;
-                        }
-
-                        crate::runtime::MemberName::Field(3) => {
-                            field_3 = map.next_value()?;
-                        }
-
-                        crate::runtime::MemberName::Field(4) => {
-                            field_4 = map.next_value()?;
-                        }
-
-                        crate::runtime::MemberName::Field(_) => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
-                        }
-
-                        crate::runtime::MemberName::Extra(member) => {
-                            extra.insert(member, map.next_value()?);
-                        }
-                    }
-                }
-
-                Ok(EventResponseChange {
-                    field: field_0,
-                    action: field_1,
-                    new_value: field_2,
-                    added_value: field_3,
-                    removed_value: field_4,
-                    extra,
-                })
+    fn decode_member<'de, A: serde::de::MapAccess<'de>>(
+        partial: &mut Self,
+        index: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => partial.field = map.next_value()?,
+            1 => partial.action = map.next_value()?,
+            2 => partial.new_value = map.next_value()?,
+            3 => partial.added_value = map.next_value()?,
+            4 => partial.removed_value = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
             }
         }
 
-        deserializer.deserialize_map(EventResponseChangeVisitor)
+        Ok(())
+    }
+
+    fn finish<E: serde::de::Error>(
+        partial: Self,
+        extra: crate::ExtraFields,
+    ) -> Result<Self, E> {
+        Ok(Self { extra, ..partial })
     }
 }
 
@@ -652,63 +489,50 @@ impl<'de> serde::Deserialize<'de> for GetWebhooksResponse {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct GetWebhooksResponseVisitor;
-        impl<'de> serde::de::Visitor<'de> for GetWebhooksResponseVisitor {
-            type Value = GetWebhooksResponse;
-            fn expecting(
-                &self,
-                formatter: &mut std::fmt::Formatter<'_>,
-            ) -> std::fmt::Result {
-                formatter.write_str("a `GetWebhooksResponse` object")
-            }
+        crate::runtime::decode_object(deserializer)
+    }
+}
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<GetWebhooksResponse, A::Error> {
-                fn index(member: &str) -> Option<usize> {
-                    match member {
-                        "data" => Some(0),
-                        "next_page" => Some(1),
-                        _ => None,
-                    }
-                }
+impl crate::runtime::DecodeObject for GetWebhooksResponse {
+    type Partial = (Option<Vec<WebhookResponse>>, Option<NextPage>);
+    const EXPECTING: &'static str = "a `GetWebhooksResponse` object";
+    fn start() -> Self::Partial {
+        (None, None)
+    }
 
-                let mut field_0: Option<Vec<WebhookResponse>> = None;
-                let mut field_1: Option<NextPage> = None;
-                let mut extra = crate::ExtraFields::default();
-                while let Some(member) = map
-                    .next_key_seed(crate::runtime::MemberNames(index))?
-                {
-                    match member {
-                        crate::runtime::MemberName::Field(0) => {
-                            field_0 = Some(map.next_value()?);
-                        }
+    fn index(member: &str) -> Option<usize> {
+        match member {
+            "data" => Some(0),
+            "next_page" => Some(1),
+            _ => None,
+        }
+    }
 
-                        crate::runtime::MemberName::Field(1) => {
-                            field_1 = map.next_value()?;
-                        }
-
-                        crate::runtime::MemberName::Field(_) => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
-                        }
-
-                        crate::runtime::MemberName::Extra(member) => {
-                            extra.insert(member, map.next_value()?);
-                        }
-                    }
-                }
-
-                Ok(GetWebhooksResponse {
-                    data: field_0
-                        .ok_or_else(|| serde::de::Error::missing_field("data"))?,
-                    next_page: field_1,
-                    extra,
-                })
+    fn decode_member<'de, A: serde::de::MapAccess<'de>>(
+        partial: &mut Self::Partial,
+        index: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => partial.0 = Some(map.next_value()?),
+            1 => partial.1 = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
             }
         }
 
-        deserializer.deserialize_map(GetWebhooksResponseVisitor)
+        Ok(())
+    }
+
+    fn finish<E: serde::de::Error>(
+        partial: Self::Partial,
+        extra: crate::ExtraFields,
+    ) -> Result<Self, E> {
+        Ok(Self {
+            data: partial.0.ok_or_else(|| E::missing_field("data"))?,
+            next_page: partial.1,
+            extra,
+        })
     }
 }
 
@@ -759,69 +583,48 @@ impl<'de> serde::Deserialize<'de> for NextPage {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct NextPageVisitor;
-        impl<'de> serde::de::Visitor<'de> for NextPageVisitor {
-            type Value = NextPage;
-            fn expecting(
-                &self,
-                formatter: &mut std::fmt::Formatter<'_>,
-            ) -> std::fmt::Result {
-                formatter.write_str("a `NextPage` object")
-            }
+        crate::runtime::decode_object(deserializer)
+    }
+}
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<NextPage, A::Error> {
-                fn index(member: &str) -> Option<usize> {
-                    match member {
-                        "offset" => Some(0),
-                        "path" => Some(1),
-                        "uri" => Some(2),
-                        _ => None,
-                    }
-                }
+impl crate::runtime::DecodeObject for NextPage {
+    type Partial = Self;
+    const EXPECTING: &'static str = "a `NextPage` object";
+    fn start() -> Self {
+        Self::default()
+    }
 
-                let mut field_0: Option<String> = None;
-                let mut field_1: Option<String> = None;
-                let mut field_2: Option<String> = None;
-                let mut extra = crate::ExtraFields::default();
-                while let Some(member) = map
-                    .next_key_seed(crate::runtime::MemberNames(index))?
-                {
-                    match member {
-                        crate::runtime::MemberName::Field(0) => {
-                            field_0 = map.next_value()?;
-                        }
+    fn index(member: &str) -> Option<usize> {
+        match member {
+            "offset" => Some(0),
+            "path" => Some(1),
+            "uri" => Some(2),
+            _ => None,
+        }
+    }
 
-                        crate::runtime::MemberName::Field(1) => {
-                            field_1 = map.next_value()?;
-                        }
-
-                        crate::runtime::MemberName::Field(2) => {
-                            field_2 = map.next_value()?;
-                        }
-
-                        crate::runtime::MemberName::Field(_) => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
-                        }
-
-                        crate::runtime::MemberName::Extra(member) => {
-                            extra.insert(member, map.next_value()?);
-                        }
-                    }
-                }
-
-                Ok(NextPage {
-                    offset: field_0,
-                    path: field_1,
-                    uri: field_2,
-                    extra,
-                })
+    fn decode_member<'de, A: serde::de::MapAccess<'de>>(
+        partial: &mut Self,
+        index: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => partial.offset = map.next_value()?,
+            1 => partial.path = map.next_value()?,
+            2 => partial.uri = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
             }
         }
 
-        deserializer.deserialize_map(NextPageVisitor)
+        Ok(())
+    }
+
+    fn finish<E: serde::de::Error>(
+        partial: Self,
+        extra: crate::ExtraFields,
+    ) -> Result<Self, E> {
+        Ok(Self { extra, ..partial })
     }
 }
 
@@ -846,69 +649,48 @@ impl<'de> serde::Deserialize<'de> for UserCompact {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct UserCompactVisitor;
-        impl<'de> serde::de::Visitor<'de> for UserCompactVisitor {
-            type Value = UserCompact;
-            fn expecting(
-                &self,
-                formatter: &mut std::fmt::Formatter<'_>,
-            ) -> std::fmt::Result {
-                formatter.write_str("a `UserCompact` object")
-            }
+        crate::runtime::decode_object(deserializer)
+    }
+}
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<UserCompact, A::Error> {
-                fn index(member: &str) -> Option<usize> {
-                    match member {
-                        "gid" => Some(0),
-                        "resource_type" => Some(1),
-                        "name" => Some(2),
-                        _ => None,
-                    }
-                }
+impl crate::runtime::DecodeObject for UserCompact {
+    type Partial = Self;
+    const EXPECTING: &'static str = "a `UserCompact` object";
+    fn start() -> Self {
+        Self::default()
+    }
 
-                let mut field_0: Option<String> = None;
-                let mut field_1: Option<String> = None;
-                let mut field_2: Option<String> = None;
-                let mut extra = crate::ExtraFields::default();
-                while let Some(member) = map
-                    .next_key_seed(crate::runtime::MemberNames(index))?
-                {
-                    match member {
-                        crate::runtime::MemberName::Field(0) => {
-                            field_0 = map.next_value()?;
-                        }
+    fn index(member: &str) -> Option<usize> {
+        match member {
+            "gid" => Some(0),
+            "resource_type" => Some(1),
+            "name" => Some(2),
+            _ => None,
+        }
+    }
 
-                        crate::runtime::MemberName::Field(1) => {
-                            field_1 = map.next_value()?;
-                        }
-
-                        crate::runtime::MemberName::Field(2) => {
-                            field_2 = map.next_value()?;
-                        }
-
-                        crate::runtime::MemberName::Field(_) => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
-                        }
-
-                        crate::runtime::MemberName::Extra(member) => {
-                            extra.insert(member, map.next_value()?);
-                        }
-                    }
-                }
-
-                Ok(UserCompact {
-                    gid: field_0,
-                    resource_type: field_1,
-                    name: field_2,
-                    extra,
-                })
+    fn decode_member<'de, A: serde::de::MapAccess<'de>>(
+        partial: &mut Self,
+        index: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => partial.gid = map.next_value()?,
+            1 => partial.resource_type = map.next_value()?,
+            2 => partial.name = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
             }
         }
 
-        deserializer.deserialize_map(UserCompactVisitor)
+        Ok(())
+    }
+
+    fn finish<E: serde::de::Error>(
+        partial: Self,
+        extra: crate::ExtraFields,
+    ) -> Result<Self, E> {
+        Ok(Self { extra, ..partial })
     }
 }
 
@@ -936,76 +718,50 @@ impl<'de> serde::Deserialize<'de> for WebhookFilter {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct WebhookFilterVisitor;
-        impl<'de> serde::de::Visitor<'de> for WebhookFilterVisitor {
-            type Value = WebhookFilter;
-            fn expecting(
-                &self,
-                formatter: &mut std::fmt::Formatter<'_>,
-            ) -> std::fmt::Result {
-                formatter.write_str("a `WebhookFilter` object")
-            }
+        crate::runtime::decode_object(deserializer)
+    }
+}
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<WebhookFilter, A::Error> {
-                fn index(member: &str) -> Option<usize> {
-                    match member {
-                        "resource_type" => Some(0),
-                        "resource_subtype" => Some(1),
-                        "action" => Some(2),
-                        "fields" => Some(3),
-                        _ => None,
-                    }
-                }
+impl crate::runtime::DecodeObject for WebhookFilter {
+    type Partial = Self;
+    const EXPECTING: &'static str = "a `WebhookFilter` object";
+    fn start() -> Self {
+        Self::default()
+    }
 
-                let mut field_0: Option<String> = None;
-                let mut field_1: Option<String> = None;
-                let mut field_2: Option<String> = None;
-                let mut field_3: Option<Vec<String>> = None;
-                let mut extra = crate::ExtraFields::default();
-                while let Some(member) = map
-                    .next_key_seed(crate::runtime::MemberNames(index))?
-                {
-                    match member {
-                        crate::runtime::MemberName::Field(0) => {
-                            field_0 = map.next_value()?;
-                        }
+    fn index(member: &str) -> Option<usize> {
+        match member {
+            "resource_type" => Some(0),
+            "resource_subtype" => Some(1),
+            "action" => Some(2),
+            "fields" => Some(3),
+            _ => None,
+        }
+    }
 
-                        crate::runtime::MemberName::Field(1) => {
-                            field_1 = map.next_value()?;
-                        }
-
-                        crate::runtime::MemberName::Field(2) => {
-                            field_2 = map.next_value()?;
-                        }
-
-                        crate::runtime::MemberName::Field(3) => {
-                            field_3 = map.next_value()?;
-                        }
-
-                        crate::runtime::MemberName::Field(_) => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
-                        }
-
-                        crate::runtime::MemberName::Extra(member) => {
-                            extra.insert(member, map.next_value()?);
-                        }
-                    }
-                }
-
-                Ok(WebhookFilter {
-                    resource_type: field_0,
-                    resource_subtype: field_1,
-                    action: field_2,
-                    fields: field_3,
-                    extra,
-                })
+    fn decode_member<'de, A: serde::de::MapAccess<'de>>(
+        partial: &mut Self,
+        index: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => partial.resource_type = map.next_value()?,
+            1 => partial.resource_subtype = map.next_value()?,
+            2 => partial.action = map.next_value()?,
+            3 => partial.fields = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
             }
         }
 
-        deserializer.deserialize_map(WebhookFilterVisitor)
+        Ok(())
+    }
+
+    fn finish<E: serde::de::Error>(
+        partial: Self,
+        extra: crate::ExtraFields,
+    ) -> Result<Self, E> {
+        Ok(Self { extra, ..partial })
     }
 }
 
@@ -1129,139 +885,68 @@ impl<'de> serde::Deserialize<'de> for WebhookResponse {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct WebhookResponseVisitor;
-        impl<'de> serde::de::Visitor<'de> for WebhookResponseVisitor {
-            type Value = WebhookResponse;
-            fn expecting(
-                &self,
-                formatter: &mut std::fmt::Formatter<'_>,
-            ) -> std::fmt::Result {
-                formatter.write_str("a `WebhookResponse` object")
-            }
+        crate::runtime::decode_object(deserializer)
+    }
+}
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<WebhookResponse, A::Error> {
-                fn index(member: &str) -> Option<usize> {
-                    match member {
-                        "gid" => Some(0),
-                        "resource_type" => Some(1),
-                        "active" => Some(2),
-                        "resource" => Some(3),
-                        "target" => Some(4),
-                        "created_at" => Some(5),
-                        "last_failure_at" => Some(6),
-                        "last_failure_content" => Some(7),
-                        "last_success_at" => Some(8),
-                        "delivery_retry_count" => Some(9),
-                        "next_attempt_after" => Some(10),
-                        "failure_deletion_timestamp" => Some(11),
-                        "filters" => Some(12),
-                        _ => None,
-                    }
-                }
+impl crate::runtime::DecodeObject for WebhookResponse {
+    type Partial = Self;
+    const EXPECTING: &'static str = "a `WebhookResponse` object";
+    fn start() -> Self {
+        Self::default()
+    }
 
-                let mut field_0: Option<String> = None;
-                let mut field_1: Option<String> = None;
-                let mut field_2: Option<bool> = None;
-                let mut field_3: Option<AsanaNamedResource> = None;
-                let mut field_4: Option<String> = None;
-                let mut field_5: Option<chrono::DateTime<chrono::Utc>> = None;
-                let mut field_6: Option<chrono::DateTime<chrono::Utc>> = None;
-                let mut field_7: Option<String> = None;
-                let mut field_8: Option<chrono::DateTime<chrono::Utc>> = None;
-                let mut field_9: Option<i64> = None;
-                let mut field_10: Option<chrono::DateTime<chrono::Utc>> = None;
-                let mut field_11: Option<chrono::DateTime<chrono::Utc>> = None;
-                let mut field_12: Option<Vec<WebhookFilter>> = None;
-                let mut extra = crate::ExtraFields::default();
-                while let Some(member) = map
-                    .next_key_seed(crate::runtime::MemberNames(index))?
-                {
-                    match member {
-                        crate::runtime::MemberName::Field(0) => {
-                            field_0 = map.next_value()?;
-                        }
+    fn index(member: &str) -> Option<usize> {
+        match member {
+            "gid" => Some(0),
+            "resource_type" => Some(1),
+            "active" => Some(2),
+            "resource" => Some(3),
+            "target" => Some(4),
+            "created_at" => Some(5),
+            "last_failure_at" => Some(6),
+            "last_failure_content" => Some(7),
+            "last_success_at" => Some(8),
+            "delivery_retry_count" => Some(9),
+            "next_attempt_after" => Some(10),
+            "failure_deletion_timestamp" => Some(11),
+            "filters" => Some(12),
+            _ => None,
+        }
+    }
 
-                        crate::runtime::MemberName::Field(1) => {
-                            field_1 = map.next_value()?;
-                        }
-
-                        crate::runtime::MemberName::Field(2) => {
-                            field_2 = map.next_value()?;
-                        }
-
-                        crate::runtime::MemberName::Field(3) => {
-                            field_3 = map.next_value()?;
-                        }
-
-                        crate::runtime::MemberName::Field(4) => {
-                            field_4 = map.next_value()?;
-                        }
-
-                        crate::runtime::MemberName::Field(5) => {
-                            field_5 = map.next_value()?;
-                        }
-
-                        crate::runtime::MemberName::Field(6) => {
-                            field_6 = map.next_value()?;
-                        }
-
-                        crate::runtime::MemberName::Field(7) => {
-                            field_7 = map.next_value()?;
-                        }
-
-                        crate::runtime::MemberName::Field(8) => {
-                            field_8 = map.next_value()?;
-                        }
-
-                        crate::runtime::MemberName::Field(9) => {
-                            field_9 = map.next_value()?;
-                        }
-
-                        crate::runtime::MemberName::Field(10) => {
-                            field_10 = map.next_value()?;
-                        }
-
-                        crate::runtime::MemberName::Field(11) => {
-                            field_11 = map.next_value()?;
-                        }
-
-                        crate::runtime::MemberName::Field(12) => {
-                            field_12 = map.next_value()?;
-                        }
-
-                        crate::runtime::MemberName::Field(_) => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
-                        }
-
-                        crate::runtime::MemberName::Extra(member) => {
-                            extra.insert(member, map.next_value()?);
-                        }
-                    }
-                }
-
-                Ok(WebhookResponse {
-                    gid: field_0,
-                    resource_type: field_1,
-                    active: field_2,
-                    resource: field_3,
-                    target: field_4,
-                    created_at: field_5,
-                    last_failure_at: field_6,
-                    last_failure_content: field_7,
-                    last_success_at: field_8,
-                    delivery_retry_count: field_9,
-                    next_attempt_after: field_10,
-                    failure_deletion_timestamp: field_11,
-                    filters: field_12,
-                    extra,
-                })
+    fn decode_member<'de, A: serde::de::MapAccess<'de>>(
+        partial: &mut Self,
+        index: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => partial.gid = map.next_value()?,
+            1 => partial.resource_type = map.next_value()?,
+            2 => partial.active = map.next_value()?,
+            3 => partial.resource = map.next_value()?,
+            4 => partial.target = map.next_value()?,
+            5 => partial.created_at = map.next_value()?,
+            6 => partial.last_failure_at = map.next_value()?,
+            7 => partial.last_failure_content = map.next_value()?,
+            8 => partial.last_success_at = map.next_value()?,
+            9 => partial.delivery_retry_count = map.next_value()?,
+            10 => partial.next_attempt_after = map.next_value()?,
+            11 => partial.failure_deletion_timestamp = map.next_value()?,
+            12 => partial.filters = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
             }
         }
 
-        deserializer.deserialize_map(WebhookResponseVisitor)
+        Ok(())
+    }
+
+    fn finish<E: serde::de::Error>(
+        partial: Self,
+        extra: crate::ExtraFields,
+    ) -> Result<Self, E> {
+        Ok(Self { extra, ..partial })
     }
 }
 

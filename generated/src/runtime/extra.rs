@@ -2,6 +2,7 @@
 //! drops nothing Asana sends.
 
 use std::fmt;
+use std::marker::PhantomData;
 use std::ops::{Deref, DerefMut};
 
 use serde_json::{Map, Value};
@@ -69,13 +70,86 @@ fn redacted(name: &str, value: &Value) -> Value {
     }
 }
 
-/// A member name of an object being decoded into a model: the index of the field it names, as
-/// the model's `index` function says, or the name itself for the model's [`ExtraFields`].
+/// A received model that decodes from a JSON object member by member, keeping the members no
+/// field names in its [`ExtraFields`]: what serde's derive does with `#[serde(flatten)]`, without
+/// buffering every object and losing the JSON path of decode errors.
+///
+/// Each model says only what is its own (its member names, where each value goes, how the value
+/// is finished); the loop over the members is [`decode_object`], shared by all of them.
 #[allow(
     dead_code,
     reason = "generated code uses this only when its spec has received models"
 )]
-pub(crate) enum MemberName {
+pub(crate) trait DecodeObject: Sized {
+    /// The value filled while members arrive: the model itself when it can start from its
+    /// `Default`, otherwise one `Option` per field.
+    type Partial;
+
+    /// What a value that is not an object is reported against (``a `Task` object``).
+    const EXPECTING: &'static str;
+
+    /// The value before any member arrived.
+    fn start() -> Self::Partial;
+
+    /// The index of the field a member name stands for, if any.
+    fn index(_member: &str) -> Option<usize> {
+        None
+    }
+
+    /// Decodes the value of the member whose field has index `index` into `partial`.
+    fn decode_member<'de, A: serde::de::MapAccess<'de>>(
+        _partial: &mut Self::Partial,
+        _index: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        map.next_value::<serde::de::IgnoredAny>().map(drop)
+    }
+
+    /// The model, once the object ended; an error names a required member that was missing.
+    fn finish<E: serde::de::Error>(partial: Self::Partial, extra: ExtraFields) -> Result<Self, E>;
+}
+
+/// Decodes a [`DecodeObject`] model: each member goes to its field, or, when no field names it,
+/// to the model's [`ExtraFields`].
+#[allow(
+    dead_code,
+    reason = "generated code uses this only when its spec has received models"
+)]
+pub(crate) fn decode_object<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: DecodeObject,
+{
+    deserializer.deserialize_map(ObjectVisitor(PhantomData))
+}
+
+struct ObjectVisitor<T>(PhantomData<T>);
+
+impl<'de, T: DecodeObject> serde::de::Visitor<'de> for ObjectVisitor<T> {
+    type Value = T;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(T::EXPECTING)
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<T, A::Error> {
+        let mut partial = T::start();
+        let mut extra = ExtraFields::default();
+        while let Some(member) = map.next_key_seed(MemberNames(T::index))? {
+            match member {
+                MemberName::Field(index) => T::decode_member(&mut partial, index, &mut map)?,
+                MemberName::Extra(member) => {
+                    extra.insert(member, map.next_value()?);
+                }
+            }
+        }
+        T::finish(partial, extra)
+    }
+}
+
+/// A member name of an object being decoded into a model: the index of the field it names, as
+/// the model's `index` function says, or the name itself for the model's [`ExtraFields`].
+enum MemberName {
     /// The field with this index.
     Field(usize),
     /// A member no field describes.
@@ -84,11 +158,7 @@ pub(crate) enum MemberName {
 
 /// Decodes a member name with the model's function from names to field indexes, allocating only for
 /// names that go to [`ExtraFields`].
-#[allow(
-    dead_code,
-    reason = "generated code uses this only when its spec has received models"
-)]
-pub(crate) struct MemberNames(pub(crate) fn(&str) -> Option<usize>);
+struct MemberNames(fn(&str) -> Option<usize>);
 
 impl<'de> serde::de::DeserializeSeed<'de> for MemberNames {
     type Value = MemberName;

@@ -33,7 +33,7 @@ pub use extra::ExtraFields;
     unused_imports,
     reason = "generated code uses these only when its spec has received models"
 )]
-pub(crate) use extra::{MemberName, MemberNames};
+pub(crate) use extra::{DecodeObject, decode_object};
 pub use opt_fields::OptField;
 #[allow(
     unused_imports,

@@ -1,7 +1,7 @@
 //! Model structs and the typed `opt_fields` enums.
 
 use proc_macro2::{Literal, TokenStream};
-use quote::{format_ident, quote};
+use quote::quote;
 
 use super::{Scope, doc_attrs, field_argument, type_tokens};
 use crate::docs;
@@ -63,78 +63,119 @@ pub(super) fn model(model: &Model) -> TokenStream {
 
 /// A received model's `Deserialize`: what serde derives, except that members no field names go to the model's
 /// extra map (`#[serde(flatten)]` would do the same, at the cost of buffering every object and losing the
-/// JSON path of decode errors).
+/// JSON path of decode errors). The loop over members is the runtime's `decode_object`; the model says
+/// only where each member goes.
 fn deserialize(model: &Model, extra: &RustIdent) -> TokenStream {
     let name = &model.name;
     let expecting = format!("a `{name}` object");
-    // Named after the model, so that it cannot shadow a model that the fields refer to.
-    let visitor = format_ident!("{}Visitor", name.as_str());
-    let locals: Vec<_> = (0..model.fields.len()).map(|index| format_ident!("field_{index}")).collect();
-    let declarations = model.fields.iter().zip(&locals).map(|(field, local)| {
-        let ty = type_tokens(&field.ty, Scope::Models);
-        let ty = if field.boxed { quote!(Box<#ty>) } else { ty };
-        quote!(let mut #local: Option<#ty> = None;)
-    });
-    let index_arms = model.fields.iter().enumerate().map(|(index, field)| {
+    let decode = if model.fields.is_empty() {
+        quote! {
+            type Partial = ();
+            const EXPECTING: &'static str = #expecting;
+            fn start() {}
+            fn finish<E: serde::de::Error>((): (), #extra: crate::ExtraFields) -> Result<Self, E> {
+                Ok(Self { #extra })
+            }
+        }
+    } else if model.derives_default && model.fields.iter().all(|f| f.presence == Presence::Optional) {
+        let arms = model.fields.iter().enumerate().map(|(index, field)| {
+            let index = Literal::usize_unsuffixed(index);
+            let field = &field.name;
+            quote!(#index => partial.#field = map.next_value()?,)
+        });
+        let index = member_index(model);
+        quote! {
+            type Partial = Self;
+            const EXPECTING: &'static str = #expecting;
+            fn start() -> Self {
+                Self::default()
+            }
+            #index
+            fn decode_member<'de, A: serde::de::MapAccess<'de>>(partial: &mut Self, index: usize, map: &mut A) -> Result<(), A::Error> {
+                match index {
+                    #(#arms)*
+                    _ => {
+                        map.next_value::<serde::de::IgnoredAny>()?;
+                    }
+                }
+                Ok(())
+            }
+            fn finish<E: serde::de::Error>(partial: Self, #extra: crate::ExtraFields) -> Result<Self, E> {
+                Ok(Self { #extra, ..partial })
+            }
+        }
+    } else {
+        // One `Option` per field, in field order: a required field has no value to start from.
+        let slots = model.fields.iter().map(|field| {
+            let ty = type_tokens(&field.ty, Scope::Models);
+            let ty = if field.boxed { quote!(Box<#ty>) } else { ty };
+            quote!(Option<#ty>,)
+        });
+        let nones = model.fields.iter().map(|_| quote!(None,));
+        let slot = |index: usize| Literal::usize_unsuffixed(index);
+        let arms = model.fields.iter().enumerate().map(|(index, field)| {
+            let slot = slot(index);
+            match field.presence {
+                Presence::Optional => quote!(#slot => partial.#slot = map.next_value()?,),
+                Presence::Required => quote!(#slot => partial.#slot = Some(map.next_value()?),),
+            }
+        });
+        let inits = model.fields.iter().enumerate().map(|(index, field)| {
+            let (slot, field_name) = (slot(index), &field.name);
+            match field.presence {
+                Presence::Optional => quote!(#field_name: partial.#slot,),
+                Presence::Required => {
+                    let json_name = &field.json_name;
+                    quote!(#field_name: partial.#slot.ok_or_else(|| E::missing_field(#json_name))?,)
+                }
+            }
+        });
+        let index = member_index(model);
+        quote! {
+            type Partial = (#(#slots)*);
+            const EXPECTING: &'static str = #expecting;
+            fn start() -> Self::Partial {
+                (#(#nones)*)
+            }
+            #index
+            fn decode_member<'de, A: serde::de::MapAccess<'de>>(partial: &mut Self::Partial, index: usize, map: &mut A) -> Result<(), A::Error> {
+                match index {
+                    #(#arms)*
+                    _ => {
+                        map.next_value::<serde::de::IgnoredAny>()?;
+                    }
+                }
+                Ok(())
+            }
+            fn finish<E: serde::de::Error>(partial: Self::Partial, #extra: crate::ExtraFields) -> Result<Self, E> {
+                Ok(Self { #(#inits)* #extra })
+            }
+        }
+    };
+    quote! {
+        impl<'de> serde::Deserialize<'de> for #name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                crate::runtime::decode_object(deserializer)
+            }
+        }
+        impl crate::runtime::DecodeObject for #name {
+            #decode
+        }
+    }
+}
+
+/// `DecodeObject::index` of a model with fields: from each field's member name to its index.
+fn member_index(model: &Model) -> TokenStream {
+    let arms = model.fields.iter().enumerate().map(|(index, field)| {
         let json_name = &field.json_name;
         let index = Literal::usize_unsuffixed(index);
         quote!(#json_name => Some(#index),)
     });
-    let index = if model.fields.is_empty() {
-        quote!(fn index(_: &str) -> Option<usize> { None })
-    } else {
-        quote! {
-            fn index(member: &str) -> Option<usize> {
-                match member {
-                    #(#index_arms)*
-                    _ => None,
-                }
-            }
-        }
-    };
-    let value_arms = model.fields.iter().zip(&locals).enumerate().map(|(index, (field, local))| (Literal::usize_unsuffixed(index), field, local));
-    let value_arms = value_arms.map(|(index, field, local)| match field.presence {
-        Presence::Optional => quote!(crate::runtime::MemberName::Field(#index) => #local = map.next_value()?,),
-        Presence::Required => quote!(crate::runtime::MemberName::Field(#index) => #local = Some(map.next_value()?),),
-    });
-    let inits = model.fields.iter().zip(&locals).map(|(field, local)| {
-        let field_name = &field.name;
-        match field.presence {
-            Presence::Optional => quote!(#field_name: #local,),
-            Presence::Required => {
-                let json_name = &field.json_name;
-                quote!(#field_name: #local.ok_or_else(|| serde::de::Error::missing_field(#json_name))?,)
-            }
-        }
-    });
     quote! {
-        impl<'de> serde::Deserialize<'de> for #name {
-            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                struct #visitor;
-                impl<'de> serde::de::Visitor<'de> for #visitor {
-                    type Value = #name;
-                    fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                        formatter.write_str(#expecting)
-                    }
-                    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<#name, A::Error> {
-                        #index
-                        #(#declarations)*
-                        let mut #extra = crate::ExtraFields::default();
-                        while let Some(member) = map.next_key_seed(crate::runtime::MemberNames(index))? {
-                            match member {
-                                #(#value_arms)*
-                                crate::runtime::MemberName::Field(_) => {
-                                    map.next_value::<serde::de::IgnoredAny>()?;
-                                }
-                                crate::runtime::MemberName::Extra(member) => {
-                                    #extra.insert(member, map.next_value()?);
-                                }
-                            }
-                        }
-                        Ok(#name { #(#inits)* #extra })
-                    }
-                }
-                deserializer.deserialize_map(#visitor)
+        fn index(member: &str) -> Option<usize> {
+            match member {
+                #(#arms)*
+                _ => None,
             }
         }
     }
@@ -315,6 +356,30 @@ mod tests {
 
     fn model_tokens(model: &Model) -> String {
         super::model(model).to_string()
+    }
+
+    #[test]
+    fn received_models_decode_into_themselves_unless_a_field_is_required() {
+        let optional = model_tokens(&widget(Usage::Response, Presence::Optional));
+        assert!(optional.contains("type Partial = Self ;"), "{optional}");
+        assert!(optional.contains("0 => partial . name = map . next_value () ?"), "{optional}");
+        assert!(optional.contains("Ok (Self { extra , .. partial })"), "{optional}");
+
+        let required = model_tokens(&widget(Usage::Response, Presence::Required));
+        assert!(required.contains("type Partial = (Option < String > ,) ;"), "{required}");
+        assert!(required.contains("0 => partial . 0 = Some (map . next_value () ?)"), "{required}");
+        assert!(required.contains("name : partial . 0 . ok_or_else (|| E :: missing_field (\"name\")) ?"), "{required}");
+
+        let mut empty = widget(Usage::Response, Presence::Optional);
+        empty.fields.clear();
+        let empty = model_tokens(&empty);
+        assert!(empty.contains("type Partial = () ;") && !empty.contains("fn index"), "{empty}");
+    }
+
+    #[test]
+    fn sent_only_models_derive_no_deserialize_of_their_own() {
+        let sent = model_tokens(&widget(Usage::Request, Presence::Optional));
+        assert!(!sent.contains("DecodeObject"), "{sent}");
     }
 
     #[test]
