@@ -33,20 +33,109 @@ pub fn format(file: EmittedFile, header: &str) -> Result<GeneratedFile> {
 
 /// prettyplease packs items together; hand-written code leaves a blank line after each closing brace
 /// of an item (struct, impl, fn) when another item follows at the same depth.
+///
+/// Written as one pass over bytes: the generator builds unoptimized in the dev profile, where the
+/// generic `str` iterators this would otherwise use cost more than formatting itself.
 fn separate_items(code: &str) -> String {
-    let lines: Vec<&str> = code.lines().collect();
     let mut out = String::with_capacity(code.len() + code.len() / 16);
-    for (index, line) in lines.iter().enumerate() {
-        out.push_str(line);
+    let mut rest = code;
+    let mut line = next_line(&mut rest);
+    while let Some(current) = line {
+        out.push_str(current.text);
         out.push('\n');
-        let Some(next) = lines.get(index + 1) else { continue };
-        let indent = line.len() - line.trim_start().len();
-        let next_indent = next.len() - next.trim_start().len();
-        let ends_item = line.trim() == "}" || (indent == 0 && (line.ends_with(';') || line.ends_with('}')));
-        let next_starts_item = !next.trim().is_empty() && !next.trim_start().starts_with('}');
-        if ends_item && next_indent == indent && next_starts_item {
+        line = next_line(&mut rest);
+        let Some(next) = &line else { break };
+        let ends_item = current.trimmed == "}"
+            || (current.indent == 0 && (current.text.ends_with(';') || current.text.ends_with('}')));
+        let next_starts_item = !next.trimmed.is_empty() && !next.trimmed.starts_with('}');
+        if ends_item && next.indent == current.indent && next_starts_item {
             out.push('\n');
         }
     }
     out
+}
+
+/// A line of formatted code, without its line break.
+struct Line<'a> {
+    text: &'a str,
+    /// Length of the leading whitespace, in bytes.
+    indent: usize,
+    /// The text without leading and trailing whitespace.
+    trimmed: &'a str,
+}
+
+/// Takes the next line off `rest`, as `str::lines` would (`\n` or `\r\n` ends it).
+fn next_line<'a>(rest: &mut &'a str) -> Option<Line<'a>> {
+    if rest.is_empty() {
+        return None;
+    }
+    let bytes = rest.as_bytes();
+    let mut end = 0;
+    while end < bytes.len() && bytes[end] != b'\n' {
+        end += 1;
+    }
+    let mut text = &rest[..end];
+    *rest = if end < bytes.len() { &rest[end + 1..] } else { "" };
+    if let Some(without_return) = text.strip_suffix('\r') {
+        text = without_return;
+    }
+    let mut indent = 0;
+    let text_bytes = text.as_bytes();
+    while indent < text_bytes.len() && matches!(text_bytes[indent], b' ' | b'\t') {
+        indent += 1;
+    }
+    // Other whitespace (rare: inside multi-line literals) goes the way `str::trim_start` sees it.
+    if indent < text_bytes.len() && (text_bytes[indent] >= 0x80 || text_bytes[indent].is_ascii_whitespace()) {
+        indent = text.len() - text.trim_start().len();
+    }
+    Some(Line { text, indent, trimmed: text[indent..].trim_end() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::separate_items;
+
+    /// The rule written plainly with `str::lines`, as the fast version must behave.
+    fn separate_items_by_lines(code: &str) -> String {
+        let lines: Vec<&str> = code.lines().collect();
+        let mut out = String::new();
+        for (index, line) in lines.iter().enumerate() {
+            out.push_str(line);
+            out.push('\n');
+            let Some(next) = lines.get(index + 1) else { continue };
+            let indent = line.len() - line.trim_start().len();
+            let next_indent = next.len() - next.trim_start().len();
+            let ends_item = line.trim() == "}" || (indent == 0 && (line.ends_with(';') || line.ends_with('}')));
+            let next_starts_item = !next.trim().is_empty() && !next.trim_start().starts_with('}');
+            if ends_item && next_indent == indent && next_starts_item {
+                out.push('\n');
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn a_blank_line_follows_each_item_that_another_follows_at_its_depth() {
+        let code = "pub struct A {\n    pub x: u8,\n}\nimpl A {\n    fn f() {}\n    fn g() {\n        1\n    }\n    fn h() {}\n}\nuse b;\npub type C = u8;\n";
+        let expected = "pub struct A {\n    pub x: u8,\n}\n\nimpl A {\n    fn f() {}\n    fn g() {\n        1\n    }\n\n    fn h() {}\n}\n\nuse b;\n\npub type C = u8;\n";
+        assert_eq!(separate_items(code), expected);
+    }
+
+    #[test]
+    fn agrees_with_the_rule_written_with_str_lines() {
+        let cases = [
+            "",
+            "\n",
+            "}",
+            "}\n}\n",
+            "fn a() {}\r\nfn b() {}\r\n",
+            "    }\n    x\n\t}\n\tfn y() {}\n",
+            "const A: &str = \"\n\u{a0}}\n\u{a0}next\n\u{3000}}\n\";\nfn z() {}",
+            "impl X {\n    }   \n    fn trailing() {}\n}\n\n\nstruct Y;",
+            "mod m {\n    use a;\n    use b;\n}\n// comment\n",
+        ];
+        for case in cases {
+            assert_eq!(separate_items(case), separate_items_by_lines(case), "{case:?}");
+        }
+    }
 }
