@@ -4,26 +4,19 @@
 //! reaches are then deserialized into `openapiv3` types. Upstream documents contain schemas elsewhere that
 //! `openapiv3` rejects, and errors found this way can name the exact JSON pointer of the offending part.
 //!
-//! The tree is built for speed, since parsing the whole document is most of the time of a generator run
-//! (BENCHMARKS.md): mappings are vectors of entries in document order rather than hash maps, and integer
-//! keys (YAML's unquoted `200:`) become strings while the tree is built, as JSON would have them, instead
-//! of in a second pass over it. It holds exactly what a `serde_yaml::Value` would after that key
-//! conversion, and the reachable parts are deserialized from it in place, by `serde_yaml::Value`'s rules
-//! (`deserializer`).
+//! The tree is the `spec-tree` crate's: built for speed, since parsing the whole document is most of the
+//! time of a generator run (BENCHMARKS.md). It holds exactly what a `serde_yaml::Value` would once integer
+//! keys are strings, and the reachable parts are deserialized from it in place, by `serde_yaml::Value`'s
+//! rules.
 
 use std::borrow::Cow;
-use std::collections::HashSet;
-use std::fmt;
-use std::hash::{DefaultHasher, Hash, Hasher};
 
-use serde::de::{self, Deserialize, DeserializeOwned, Deserializer, EnumAccess, MapAccess, SeqAccess, Visitor};
-use serde_yaml::value::TaggedValue;
-use serde_yaml::{Mapping, Number, Value};
+use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Location, Result};
 
-mod deserializer;
+pub use spec_tree::{Node, Tagged, key_matches, key_text};
 
 /// A parsed OpenAPI document.
 #[derive(Debug, Clone)]
@@ -35,41 +28,10 @@ pub struct Document {
     root: Node,
 }
 
-/// A node of the document: YAML's data model, as `serde_yaml::Value` has it.
-///
-/// Integer mapping keys have been turned into strings (`200:` is the key `"200"`), except inside tagged
-/// values, which are kept as parsed.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Node {
-    /// `null` or `~` or nothing.
-    Null,
-    /// `true` or `false`.
-    Bool(bool),
-    /// An integer or a float.
-    Number(Number),
-    /// A string.
-    String(String),
-    /// A sequence.
-    Sequence(Vec<Node>),
-    /// A mapping: its entries in document order, with distinct keys.
-    Mapping(Vec<(Node, Node)>),
-    /// A value with a custom tag (`!tag value`).
-    Tagged(Box<Tagged>),
-}
-
-/// The tag and the value of [`Node::Tagged`].
-#[derive(Debug, Clone, PartialEq)]
-pub struct Tagged {
-    /// The tag, as serde_yaml parses it.
-    pub tag: serde_yaml::value::Tag,
-    /// The tagged value.
-    pub value: Node,
-}
-
 impl Document {
     /// Parses YAML (or JSON) text; `file` names it in errors and in the generated header.
     pub fn parse(file: &str, text: &str) -> Result<Document> {
-        let root: Node = serde_yaml::from_str(text).map_err(|err| yaml_error(file, &err))?;
+        let root = spec_tree::parse(text).map_err(|err| yaml_error(file, &err))?;
         let document = Document { file: file.to_owned(), sha256: hex_sha256(text.as_bytes()), root };
         document.check_version()?;
         Ok(document)
@@ -117,265 +79,6 @@ impl Document {
             Some(_) => Err(self.error("/openapi", "`openapi` must be a version string such as \"3.0.0\"")),
             None => Err(self.error("", "not an OpenAPI document: the `openapi` version field is missing")),
         }
-    }
-}
-
-impl Node {
-    /// The value of a mapping's string key, looking through a tag (as `serde_yaml::Value::get` does).
-    pub fn get(&self, key: &str) -> Option<&Node> {
-        match self.untag() {
-            Node::Mapping(entries) => entries.iter().find(|(k, _)| matches!(k, Node::String(k) if k == key)).map(|(_, v)| v),
-            _ => None,
-        }
-    }
-
-    /// The string, looking through a tag.
-    pub fn as_str(&self) -> Option<&str> {
-        match self.untag() {
-            Node::String(string) => Some(string),
-            _ => None,
-        }
-    }
-
-    /// The items of a sequence, looking through a tag.
-    pub fn as_sequence(&self) -> Option<&[Node]> {
-        match self.untag() {
-            Node::Sequence(items) => Some(items),
-            _ => None,
-        }
-    }
-
-    fn untag(&self) -> &Node {
-        let mut node = self;
-        while let Node::Tagged(tagged) = node {
-            node = &tagged.value;
-        }
-        node
-    }
-
-    /// The same tree as a `serde_yaml::Value`, for deserializing.
-    pub fn to_value(&self) -> Value {
-        match self {
-            Node::Null => Value::Null,
-            Node::Bool(b) => Value::Bool(*b),
-            Node::Number(n) => Value::Number(n.clone()),
-            Node::String(s) => Value::String(s.clone()),
-            Node::Sequence(items) => Value::Sequence(items.iter().map(Node::to_value).collect()),
-            Node::Mapping(entries) => {
-                let mut mapping = Mapping::with_capacity(entries.len());
-                for (key, value) in entries {
-                    mapping.insert(key.to_value(), value.to_value());
-                }
-                Value::Mapping(mapping)
-            }
-            Node::Tagged(tagged) => {
-                Value::Tagged(Box::new(TaggedValue { tag: tagged.tag.clone(), value: tagged.value.to_value() }))
-            }
-        }
-    }
-
-    /// The tree of a `serde_yaml::Value`, keys unchanged (for mapping keys and tagged values).
-    fn from_value(value: Value) -> Node {
-        match value {
-            Value::Null => Node::Null,
-            Value::Bool(b) => Node::Bool(b),
-            Value::Number(n) => Node::Number(n),
-            Value::String(s) => Node::String(s),
-            Value::Sequence(items) => Node::Sequence(items.into_iter().map(Node::from_value).collect()),
-            Value::Mapping(mapping) => {
-                Node::Mapping(mapping.into_iter().map(|(k, v)| (Node::from_value(k), Node::from_value(v))).collect())
-            }
-            Value::Tagged(tagged) => {
-                let TaggedValue { tag, value } = *tagged;
-                Node::Tagged(Box::new(Tagged { tag, value: Node::from_value(value) }))
-            }
-        }
-    }
-
-    /// Whether two mapping keys are the same key, by `serde_yaml::Value`'s equality.
-    fn same_key(&self, other: &Node) -> bool {
-        match (self, other) {
-            (Node::String(a), Node::String(b)) => a == b,
-            (Node::Number(a), Node::Number(b)) => a == b,
-            (Node::Bool(a), Node::Bool(b)) => a == b,
-            (Node::Null, Node::Null) => true,
-            // Rare compound keys: `Value`'s equality ignores the order of mapping entries.
-            (Node::Sequence(_) | Node::Mapping(_) | Node::Tagged(_), Node::Sequence(_) | Node::Mapping(_) | Node::Tagged(_)) => {
-                self.to_value() == other.to_value()
-            }
-            _ => false,
-        }
-    }
-
-    /// A hash consistent with [`Node::same_key`]: all compound keys share one.
-    fn key_hash(&self) -> u64 {
-        let mut hasher = DefaultHasher::new();
-        match self {
-            Node::String(s) => (0u8, s).hash(&mut hasher),
-            Node::Number(n) => (1u8, n).hash(&mut hasher),
-            Node::Bool(b) => (2u8, b).hash(&mut hasher),
-            Node::Null => 3u8.hash(&mut hasher),
-            Node::Sequence(_) | Node::Mapping(_) | Node::Tagged(_) => 4u8.hash(&mut hasher),
-        }
-        hasher.finish()
-    }
-}
-
-impl<'de> Deserialize<'de> for Node {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Node, D::Error> {
-        deserializer.deserialize_any(NodeVisitor)
-    }
-}
-
-/// Builds a [`Node`] from exactly the calls `serde_yaml::Value`'s visitor accepts, so that a document
-/// is accepted or rejected, with the same message at the same place, as when it was parsed into one.
-struct NodeVisitor;
-
-impl<'de> Visitor<'de> for NodeVisitor {
-    type Value = Node;
-
-    fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        formatter.write_str("any YAML value")
-    }
-
-    fn visit_bool<E: de::Error>(self, b: bool) -> std::result::Result<Node, E> {
-        Ok(Node::Bool(b))
-    }
-
-    fn visit_i64<E: de::Error>(self, i: i64) -> std::result::Result<Node, E> {
-        Ok(Node::Number(i.into()))
-    }
-
-    fn visit_u64<E: de::Error>(self, u: u64) -> std::result::Result<Node, E> {
-        Ok(Node::Number(u.into()))
-    }
-
-    fn visit_f64<E: de::Error>(self, f: f64) -> std::result::Result<Node, E> {
-        Ok(Node::Number(f.into()))
-    }
-
-    fn visit_str<E: de::Error>(self, s: &str) -> std::result::Result<Node, E> {
-        Ok(Node::String(s.to_owned()))
-    }
-
-    fn visit_string<E: de::Error>(self, s: String) -> std::result::Result<Node, E> {
-        Ok(Node::String(s))
-    }
-
-    fn visit_unit<E: de::Error>(self) -> std::result::Result<Node, E> {
-        Ok(Node::Null)
-    }
-
-    fn visit_none<E: de::Error>(self) -> std::result::Result<Node, E> {
-        Ok(Node::Null)
-    }
-
-    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> std::result::Result<Node, D::Error> {
-        Node::deserialize(deserializer)
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<Node, A::Error> {
-        // As `Vec`'s own visitor does: trust the size hint only so far.
-        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
-        while let Some(item) = seq.next_element()? {
-            items.push(item);
-        }
-        Ok(Node::Sequence(items))
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<Node, A::Error> {
-        let mut entries: Vec<(Node, Node)> = Vec::new();
-        // Hashes of the keys, once the mapping is too long for a linear search to stay cheap.
-        let mut hashes: Option<HashSet<u64>> = None;
-        let mut number_keys = false;
-        // Keys are read as `Value` would be, with no conversion of the integer keys inside compound keys.
-        while let Some(key) = map.next_key::<Value>()? {
-            let key = Node::from_value(key);
-            let duplicate = match &mut hashes {
-                Some(hashes) => !hashes.insert(key.key_hash()) && entries.iter().any(|(k, _)| k.same_key(&key)),
-                None => entries.iter().any(|(k, _)| k.same_key(&key)),
-            };
-            if duplicate {
-                return Err(de::Error::custom(DuplicateKey(&key)));
-            }
-            number_keys |= matches!(key, Node::Number(_));
-            let value = map.next_value::<Node>()?;
-            entries.push((key, value));
-            if hashes.is_none() && entries.len() == LINEAR_SEARCH_MAX {
-                hashes = Some(entries.iter().map(|(k, _)| k.key_hash()).collect());
-            }
-        }
-        if number_keys {
-            entries = stringify_number_keys(entries);
-        }
-        Ok(Node::Mapping(entries))
-    }
-
-    fn visit_enum<A: EnumAccess<'de>>(self, data: A) -> std::result::Result<Node, A::Error> {
-        // Only tagged values come here; `Value` reads them, tag and all.
-        let value = Value::deserialize(de::value::EnumAccessDeserializer::new(data))?;
-        Ok(Node::from_value(value))
-    }
-}
-
-/// Mappings up to this long are searched linearly for duplicate keys.
-const LINEAR_SEARCH_MAX: usize = 16;
-
-/// The message of `serde_yaml`'s own duplicate-key error.
-struct DuplicateKey<'a>(&'a Node);
-
-impl fmt::Display for DuplicateKey<'_> {
-    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        formatter.write_str("duplicate entry ")?;
-        match self.0 {
-            Node::Null => formatter.write_str("with null key"),
-            Node::Bool(boolean) => write!(formatter, "with key `{boolean}`"),
-            Node::Number(number) => write!(formatter, "with key {number}"),
-            Node::String(string) => write!(formatter, "with key {string:?}"),
-            Node::Sequence(_) | Node::Mapping(_) | Node::Tagged(_) => formatter.write_str("in YAML map"),
-        }
-    }
-}
-
-/// Turns integer (and float) keys into strings, as JSON would have them: `openapiv3` reads status codes
-/// from string keys only. A key that then equals an earlier one replaces its value in place.
-fn stringify_number_keys(entries: Vec<(Node, Node)>) -> Vec<(Node, Node)> {
-    let mut out: Vec<(Node, Node)> = Vec::with_capacity(entries.len());
-    // Positions of the string keys in `out`: only they can collide once numbers are strings.
-    let mut positions: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
-    for (key, value) in entries {
-        let key = match key {
-            Node::Number(number) => Node::String(number.to_string()),
-            other => other,
-        };
-        if let Node::String(text) = &key {
-            if let Some(&position) = positions.get(text) {
-                out[position].1 = value;
-                continue;
-            }
-            positions.insert(text.clone(), out.len());
-        }
-        out.push((key, value));
-    }
-    out
-}
-
-/// Whether a mapping key equals a JSON pointer token; keys inside tagged values may still be numbers.
-pub(crate) fn key_matches(key: &Node, token: &str) -> bool {
-    match key {
-        Node::String(key) => key == token,
-        Node::Number(key) => key.to_string() == token,
-        Node::Bool(key) => key.to_string() == token,
-        _ => false,
-    }
-}
-
-/// The text of a mapping key, for keys that are strings or numbers.
-pub(crate) fn key_text(key: &Node) -> Option<String> {
-    match key {
-        Node::String(key) => Some(key.clone()),
-        Node::Number(key) => Some(key.to_string()),
-        _ => None,
     }
 }
 
@@ -442,5 +145,60 @@ mod tests {
         );
         let err = doc.deserialize::<ReferenceOr<Parameter>>("/parameters/p").expect_err("schema is a string");
         assert_eq!(err.location.to_string(), "t.yaml#/parameters/p");
+    }
+}
+
+/// Parts deserialized in place from the tree, against the same parts through a `serde_yaml::Value`.
+#[cfg(test)]
+mod in_place {
+    use std::fmt::Debug;
+
+    use openapiv3::{Parameter, PathItem, ReferenceOr, Schema};
+    use serde::de::DeserializeOwned;
+
+    use super::Document;
+
+    /// Deserializes `/part` of a small document in place and through a `serde_yaml::Value`.
+    fn both_ways<T: DeserializeOwned + PartialEq + Debug>(part: &str) -> (Result<T, String>, Result<T, String>) {
+        let document = Document::parse("t.yaml", &format!("openapi: 3.0.0\npart: {part}\n")).expect("valid YAML");
+        let node = document.get("/part").expect("the part");
+        let through_value = serde_yaml::from_value::<T>(node.to_value()).map_err(|err| err.to_string());
+        let in_place = T::deserialize(node).map_err(|err| err.to_string());
+        (through_value, in_place)
+    }
+
+    fn assert_same<T: DeserializeOwned + PartialEq + Debug>(part: &str) {
+        let (through_value, in_place) = both_ways::<T>(part);
+        assert_eq!(through_value, in_place, "{part}");
+    }
+
+    #[test]
+    fn accepted_parts_read_the_same() {
+        assert_same::<ReferenceOr<Schema>>("{type: object, properties: {a: {type: integer, format: int64, minimum: 1}, b: {type: string, enum: [x, y, null], nullable: true}}, required: [a]}");
+        assert_same::<ReferenceOr<Schema>>("{$ref: '#/components/schemas/A'}");
+        assert_same::<ReferenceOr<Schema>>("{oneOf: [{type: string}, {type: number, example: 1.5}], x-extension: {k: [1, ~]}}");
+        assert_same::<ReferenceOr<Parameter>>("{name: p, in: query, required: false, schema: {type: array, items: {type: string}}, style: form, explode: false}");
+        assert_same::<PathItem>("{get: {operationId: g, responses: {200: {description: ok}, default: {description: no}}}}");
+    }
+
+    #[test]
+    fn rejected_parts_fail_with_the_same_message() {
+        for part in [
+            "{type: object, properties: 12}",
+            "{type: integer, minimum: high}",
+            "{type: string, enum: {a: b}}",
+            "[1, 2]",
+            "~",
+            "!custom {type: string}",
+            "{type: !custom string}",
+        ] {
+            let (through_value, in_place) = both_ways::<ReferenceOr<Schema>>(part);
+            assert_eq!(through_value, in_place, "{part}");
+        }
+        for part in ["{name: p, in: nowhere, schema: {type: string}}", "{name: p, in: query, required: maybe}", "{name: 12}"] {
+            let (through_value, in_place) = both_ways::<ReferenceOr<Parameter>>(part);
+            assert!(through_value.is_err(), "{part} is not a parameter");
+            assert_eq!(through_value, in_place, "{part}");
+        }
     }
 }

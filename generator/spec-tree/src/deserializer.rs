@@ -4,14 +4,14 @@
 //! `serde_yaml::Value` first meant copying each part (every string, every mapping rebuilt as an
 //! index map) only to read it once; reading the tree in place skips that copy. The rules are the ones
 //! `serde_yaml::Value` applies, so a part is accepted or rejected, with the same message, either way
-//! (`tests::the_tree_deserializes_like_a_yaml_value` compares the two over Asana's documents). Tagged values
+//! (the generator's `load` tests compare the two). Tagged values
 //! are rare in OpenAPI documents and go through a `Value`, which knows YAML's tag rules.
 
 use serde::de::value::BorrowedStrDeserializer;
 use serde::de::{self, DeserializeSeed, Deserializer, EnumAccess, Error as _, MapAccess, SeqAccess, Unexpected, VariantAccess, Visitor};
 use serde_yaml::Error;
 
-use super::Node;
+use crate::Node;
 
 impl Node {
     #[cold]
@@ -329,59 +329,5 @@ impl<'de> MapAccess<'de> for MapRef<'de> {
 
     fn size_hint(&self) -> Option<usize> {
         Some(self.iter.len())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use std::fmt::Debug;
-
-    use openapiv3::{Parameter, PathItem, ReferenceOr, Schema};
-    use serde::de::DeserializeOwned;
-
-    use super::super::Document;
-
-    /// Deserializes `/part` of a small document in place and through a `serde_yaml::Value`.
-    fn both_ways<T: DeserializeOwned + PartialEq + Debug>(part: &str) -> (Result<T, String>, Result<T, String>) {
-        let document = Document::parse("t.yaml", &format!("openapi: 3.0.0\npart: {part}\n")).expect("valid YAML");
-        let node = document.get("/part").expect("the part");
-        let through_value = serde_yaml::from_value::<T>(node.to_value()).map_err(|err| err.to_string());
-        let in_place = T::deserialize(node).map_err(|err| err.to_string());
-        (through_value, in_place)
-    }
-
-    fn assert_same<T: DeserializeOwned + PartialEq + Debug>(part: &str) {
-        let (through_value, in_place) = both_ways::<T>(part);
-        assert_eq!(through_value, in_place, "{part}");
-    }
-
-    #[test]
-    fn accepted_parts_read_the_same() {
-        assert_same::<ReferenceOr<Schema>>("{type: object, properties: {a: {type: integer, format: int64, minimum: 1}, b: {type: string, enum: [x, y, null], nullable: true}}, required: [a]}");
-        assert_same::<ReferenceOr<Schema>>("{$ref: '#/components/schemas/A'}");
-        assert_same::<ReferenceOr<Schema>>("{oneOf: [{type: string}, {type: number, example: 1.5}], x-extension: {k: [1, ~]}}");
-        assert_same::<ReferenceOr<Parameter>>("{name: p, in: query, required: false, schema: {type: array, items: {type: string}}, style: form, explode: false}");
-        assert_same::<PathItem>("{get: {operationId: g, responses: {200: {description: ok}, default: {description: no}}}}");
-    }
-
-    #[test]
-    fn rejected_parts_fail_with_the_same_message() {
-        for part in [
-            "{type: object, properties: 12}",
-            "{type: integer, minimum: high}",
-            "{type: string, enum: {a: b}}",
-            "[1, 2]",
-            "~",
-            "!custom {type: string}",
-            "{type: !custom string}",
-        ] {
-            let (through_value, in_place) = both_ways::<ReferenceOr<Schema>>(part);
-            assert_eq!(through_value, in_place, "{part}");
-        }
-        for part in ["{name: p, in: nowhere, schema: {type: string}}", "{name: p, in: query, required: maybe}", "{name: 12}"] {
-            let (through_value, in_place) = both_ways::<ReferenceOr<Parameter>>(part);
-            assert!(through_value.is_err(), "{part} is not a parameter");
-            assert_eq!(through_value, in_place, "{part}");
-        }
     }
 }
