@@ -3,8 +3,8 @@
 //! is the key `"200"`, as JSON would have it).
 //!
 //! A crate of its own so that it builds optimized in the dev profile: serde_yaml's deserializer is
-//! generic over the visitor, so its code for this tree is compiled where the tree is defined, and parsing
-//! the 3 MB document is most of a run of `cargo xtask codegen` on one tag.
+//! generic over the visitor, so its code for this tree is compiled here, where [`parse`] calls it, and
+//! parsing the 3 MB document is most of a run of `cargo xtask codegen` on one tag.
 //!
 //! Mappings are vectors of entries in document order rather than hash maps. Parts of the tree deserialize
 //! in place into any `Deserialize` type (`&Node` is a `Deserializer`), by `serde_yaml::Value`'s rules.
